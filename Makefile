@@ -1,0 +1,117 @@
+# Development tasks. CI runs `make test` through .ci/run.
+#
+#   make venv    create .venv and install the package with its test and docs extras
+#   make test    lint and docs, then the test suite on SQLite and on PostgreSQL
+#   make browser-deps  install Debian's chromium for the browser tests (as root) if missing
+#   make screenshots   rerun the browser tests, saving docs/_static/screenshots/*.png
+#   make lint    ruff, ruff format --check, missing-migration check, mypy
+#   make docs    build the HTML docs, warnings as errors
+#   make demo    seed and run the example project on http://127.0.0.1:8000/
+#   make bench   benchmark against plain django-oauth-toolkit on SQLite and PostgreSQL
+#   make clean   remove the virtualenv, caches and build output
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# The PostgreSQL run uses the same variables as tests/settings.py.
+PGHOST ?= 127.0.0.1
+PGPORT ?= 5432
+PGUSER ?= postgres
+export PGHOST PGPORT PGUSER
+
+# Extra pytest arguments, e.g. make test-sqlite PYTEST_ARGS="-k refresh -x".
+PYTEST_ARGS ?=
+LINT_PATHS := oauth_provider tests example_project
+# Another address works too (make demo DEMO_ADDR=127.0.0.1:8001); the clients follow it.
+DEMO_ADDR ?= 127.0.0.1:8000
+DEMO := cd example_project && DEMO_ADDR=$(DEMO_ADDR) ../$(BIN)/python manage.py
+
+.PHONY: venv test test-sqlite test-postgres browser-deps screenshots lint docs demo bench clean
+
+venv: $(STAMP)
+
+# Re-install only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -e '.[test,docs]'
+	touch $@
+
+test: venv
+	$(MAKE) --no-print-directory browser-deps
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory docs
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+# pytest exits with 5 when it collects no tests; make treats that as a failure too.
+test-sqlite: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Unreachable PostgreSQL fails the build in CI (CI set) and is skipped locally.
+# The browser tests (marker "browser") run on SQLite only: they test pages, not the database.
+test-postgres: venv
+	@if $(BIN)/python -c "import psycopg; psycopg.connect(dbname='test', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "TEST_DATABASE=postgres $(BIN)/python -m pytest -m 'not browser' $(PYTEST_ARGS)"; \
+		TEST_DATABASE=postgres $(BIN)/python -m pytest -m 'not browser' $(PYTEST_ARGS); \
+	elif [ -n "$$CI" ]; then \
+		echo "error: PostgreSQL not reachable at $(PGHOST):$(PGPORT) (user $(PGUSER), database test); CI needs it." >&2; \
+		exit 1; \
+	else \
+		echo "PostgreSQL not reachable at $(PGHOST):$(PGPORT); skipping the PostgreSQL run"; \
+	fi
+
+# The browser tests drive Debian's chromium through Playwright; Playwright's own browser
+# download is not used. Installing needs root (as in CI). Without it the browser tests are
+# skipped locally; in CI (CI set) they fail, and so does this target.
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "apt-get install -y chromium"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	elif [ -n "$$CI" ]; then \
+		echo "error: /usr/bin/chromium is missing and installing it needs root; CI runs the browser tests." >&2; \
+		exit 1; \
+	else \
+		echo "/usr/bin/chromium is missing (sudo make browser-deps installs it); the browser tests will be skipped."; \
+	fi
+
+# The screenshots in the docs come from the browser tests; they are written only here.
+screenshots: venv browser-deps
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	PYTHONPATH=. DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django makemigrations --check --dry-run
+	$(BIN)/mypy oauth_provider
+
+docs: venv
+	$(BIN)/sphinx-build -W -b html docs docs/_build/html
+
+demo: venv
+	$(DEMO) migrate --noinput
+	$(DEMO) seed_demo
+	$(DEMO) demo_instructions
+	$(DEMO) runserver $(DEMO_ADDR)
+
+# Extra arguments for bench/run.py, e.g. make bench BENCH_ARGS="--rounds 5 --duration 5".
+BENCH_ARGS ?=
+
+# wrk comes from Debian's packages (installing it needs root); gunicorn and psycopg from
+# the bench extra, installed into .venv without the test and docs extras. PostgreSQL is
+# skipped when unreachable (PGHOST, PGPORT, PGUSER). See docs/performance.rst.
+bench:
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || \
+		{ echo "error: wrk is missing; install it (Debian: apt-get install wrk)" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c "import oauth_provider, gunicorn, psycopg" 2>/dev/null || \
+		$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py --db sqlite --db postgres $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info docs/_build .pytest_cache .mypy_cache .ruff_cache .tox
+	rm -f example_project/db.sqlite3
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

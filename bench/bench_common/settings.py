@@ -1,0 +1,86 @@
+"""Settings both bench sites share, so that only the OAuth layer differs between them.
+
+Production-like: DEBUG off, no request logging (Django logs nothing per request with
+DEBUG off; gunicorn runs without an access log), persistent database connections.
+``BENCH_DATABASE`` picks the database: ``sqlite`` (a file under ``bench/var/``) or
+``postgres`` (``PGHOST``, ``PGPORT``, ``PGUSER``; default ``postgres@127.0.0.1:5432``).
+"""
+
+import os
+from pathlib import Path
+
+import django
+
+BENCH_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("BENCH_VAR_DIR", BENCH_DIR / "var"))
+
+SECRET_KEY = "bench-only-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# `django-admin startproject`'s apps and middleware; each site adds its OAuth apps.
+BASE_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+STATIC_URL = "static/"
+
+# Django's default password hasher (PBKDF2) stays: the password grant pays for it on
+# both sites, as it would in production.
+
+
+def database(name: str) -> dict:
+    """The default database of a site called ``name`` (``oauth_provider`` or ``dot``)."""
+    if os.environ.get("BENCH_DATABASE", "sqlite") == "postgres":
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": f"bench_{name}",
+            "USER": os.environ.get("PGUSER", "postgres"),
+            "HOST": os.environ.get("PGHOST", "127.0.0.1"),
+            "PORT": os.environ.get("PGPORT", "5432"),
+            "CONN_MAX_AGE": 600,
+        }
+    # WAL lets readers run beside the one writer; IMMEDIATE transactions take the write
+    # lock up front, so two workers wait for each other instead of failing "database is locked".
+    options: dict = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+    if django.VERSION >= (5, 1):
+        options["transaction_mode"] = "IMMEDIATE"
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": VAR_DIR / f"{name}.sqlite3",
+        "OPTIONS": options,
+        "CONN_MAX_AGE": 600,
+    }

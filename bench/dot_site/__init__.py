@@ -1,0 +1,1 @@
+"""The reference site: plain django-oauth-toolkit with its documented defaults."""

@@ -1,0 +1,1 @@
+"""The bench site for oauth_provider."""

@@ -1,0 +1,713 @@
+"""Benchmark oauth_provider against plain django-oauth-toolkit, side by side.
+
+    python bench/run.py --db sqlite --db postgres
+
+For each database the driver gives each bench site (``provider_site``: this package;
+``dot_site``: django-oauth-toolkit with its defaults) a fresh database, migrates and
+seeds it, and serves it with gunicorn (a fixed number of sync workers, no access log)
+on a free loopback port. It checks that every scenario answers 200, warms the workers
+up, then runs the scenarios with wrk in rounds: each round runs every scenario for a
+fixed time on one site, then on the other. The table shows the median over rounds of
+requests/s, p50 and p99, the ratios and the targets; the same goes, with every
+round, to ``bench/results/latest-<db>.json``.
+
+Every load run is bounded by wrk's ``--duration`` and a subprocess timeout; servers
+are stopped however the run ends. A scenario that got any answer but 200, or ran out
+of single-use tokens, is reported and makes the exit status 1. A missed target does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+BENCH_DIR = Path(__file__).resolve().parent
+VAR_DIR = BENCH_DIR / "var"
+RESULTS_DIR = BENCH_DIR / "results"
+LUA_DIR = BENCH_DIR / "lua"
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class Site:
+    key: str
+    title: str
+    module: str  # the bench site's Django project package
+    database: str  # bench_common.settings.database(name)
+
+
+SITES = [
+    Site("oauth_provider", "oauth_provider", "provider_site", "oauth_provider"),
+    Site("dot", "django-oauth-toolkit", "dot_site", "dot"),
+]
+
+
+def client_credentials_form(manifest: dict[str, Any]) -> dict[str, str]:
+    return {"grant_type": "client_credentials", "scope": manifest["scope"]}
+
+
+def password_form(manifest: dict[str, Any]) -> dict[str, str]:
+    return {
+        "grant_type": "password",
+        "username": manifest["username"],
+        "password": manifest["password"],
+        "scope": manifest["scope"],
+    }
+
+
+def introspection_form(manifest: dict[str, Any]) -> dict[str, str]:
+    return {"token": manifest["access_token"], "token_type_hint": "access_token"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    url: str  # a key of the manifest's "urls"
+    method: str = "POST"
+    form: Callable[[dict[str, Any]], dict[str, str]] | None = None  # the same body every request
+    single_use: str | None = None  # or a new body every request, from the manifest's "body_files"
+    client: str | None = None  # a key of the manifest's "clients", sent with HTTP Basic
+    bearer: bool = False  # send the seeded access token
+    expect: str = "access_token"  # a key every 200 body has
+
+    def body(self, manifest: dict[str, Any]) -> str:
+        return urlencode(self.form(manifest)) if self.form else ""
+
+    def headers(self, manifest: dict[str, Any]) -> dict[str, str]:
+        headers = {}
+        if self.client:
+            client_id, secret = manifest["clients"][self.client]
+            basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+            headers["Authorization"] = f"Basic {basic}"
+        if self.bearer:
+            headers["Authorization"] = f"Bearer {manifest['access_token']}"
+        if self.method == "POST":
+            headers["Content-Type"] = FORM
+        return headers
+
+
+SCENARIOS = [
+    Scenario(
+        "client_credentials",
+        "token endpoint, client credentials grant",
+        url="token",
+        form=client_credentials_form,
+        client="service",
+    ),
+    Scenario(
+        "password",
+        "token endpoint, password grant",
+        url="token",
+        form=password_form,
+        client="legacy",
+    ),
+    Scenario(
+        "refresh_token",
+        "token endpoint, refresh token grant, a different refresh token each request",
+        url="token",
+        single_use="refresh",
+        client="web",
+    ),
+    Scenario(
+        "authorization_code",
+        "token endpoint, authorization code with PKCE, a different code each request",
+        url="token",
+        single_use="code",
+        client="web",
+    ),
+    Scenario(
+        "protected_get",
+        "DRF GET with a bearer token (read scope)",
+        url="protected",
+        method="GET",
+        bearer=True,
+        expect="message",
+    ),
+    Scenario(
+        "open_get",
+        "the same DRF GET, no authentication",
+        url="open",
+        method="GET",
+        expect="message",
+    ),
+    Scenario(
+        "introspection",
+        "introspection (RFC 7662) of a valid access token",
+        url="introspect",
+        form=introspection_form,
+        client="service",
+        expect="active",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    numerator: tuple[str, str]  # (site key, scenario name), compared by requests/s
+    denominator: tuple[str, str]
+    minimum: float
+
+
+TARGETS = [
+    Target(
+        "protected GET / no-auth GET",
+        ("oauth_provider", "protected_get"),
+        ("oauth_provider", "open_get"),
+        0.85,
+    ),
+    Target(
+        "client credentials / plain DOT",
+        ("oauth_provider", "client_credentials"),
+        ("dot", "client_credentials"),
+        20.0,
+    ),
+    Target(
+        "client credentials / no-auth GET",
+        ("oauth_provider", "client_credentials"),
+        ("oauth_provider", "open_get"),
+        0.3,
+    ),
+    Target(
+        "refresh / client credentials",
+        ("oauth_provider", "refresh_token"),
+        ("oauth_provider", "client_credentials"),
+        0.5,
+    ),
+    Target(
+        "code exchange / client credentials",
+        ("oauth_provider", "authorization_code"),
+        ("oauth_provider", "client_credentials"),
+        0.5,
+    ),
+]
+
+
+class BenchError(Exception):
+    """The run cannot go on: a server did not start, or a scenario does not answer 200."""
+
+
+# -- databases -----------------------------------------------------------------------
+
+
+def pg_params() -> dict[str, str]:
+    return {
+        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "port": os.environ.get("PGPORT", "5432"),
+        "user": os.environ.get("PGUSER", "postgres"),
+    }
+
+
+def postgres_reachable() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(dbname="postgres", connect_timeout=3, **pg_params()).close()
+    except Exception:
+        return False
+    return True
+
+
+def reset_database(db: str, site: Site) -> None:
+    """An empty database for the site: its own SQLite file, or bench_<name> on PostgreSQL."""
+    if db == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            (VAR_DIR / f"{site.database}.sqlite3{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = sql.Identifier(f"bench_{site.database}")
+    with psycopg.connect(dbname="postgres", autocommit=True, **pg_params()) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
+
+
+def database_version(db: str) -> str:
+    if db == "sqlite":
+        return "SQLite " + sqlite3.sqlite_version
+    import psycopg
+
+    with psycopg.connect(dbname="postgres", **pg_params()) as connection:
+        return "PostgreSQL " + connection.execute("SHOW server_version").fetchone()[0]
+
+
+# -- the site under test ----------------------------------------------------------------
+
+
+def site_env(db: str, site: Site) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")]))
+    env["DJANGO_SETTINGS_MODULE"] = f"{site.module}.settings"
+    env["BENCH_DATABASE"] = db
+    env["BENCH_VAR_DIR"] = str(VAR_DIR)
+    return env
+
+
+def manage(db: str, site: Site, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "django", *args], env=site_env(db, site), check=True, timeout=300)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving one bench site on loopback; a context manager that always stops it."""
+
+    def __init__(self, db: str, site: Site, workers: int, log: Path) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log = log.open("w")
+        command = [
+            sys.executable, "-m", "gunicorn", f"{site.module}.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--workers", str(workers),
+            "--worker-class", "sync",
+            "--timeout", "60",
+            "--graceful-timeout", "5",
+            "--log-level", "warning",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, env=site_env(db, site), stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def wait_ready(self, path: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(
+                    f"gunicorn exited with status {self.process.returncode}; see {self.log.name}"
+                )
+            try:
+                with urllib.request.urlopen(self.base_url + path, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.2)
+        raise BenchError(f"gunicorn did not answer within {timeout:.0f} s; see {self.log.name}")
+
+    def worker_cpu_seconds(self) -> float | None:
+        """CPU time the gunicorn workers have used so far (Linux ``/proc``; None elsewhere)."""
+        total = 0
+        try:
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    # After the command in parentheses: ppid is field 2, utime and stime 12 and 13.
+                    fields = (entry / "stat").read_text().rpartition(")")[2].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == self.process.pid:
+                    total += int(fields[11]) + int(fields[12])
+        except OSError:
+            return None
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def drain(self, path: str, workers: int) -> None:
+        """Wait for the requests a finished run left queued: wrk stops sending at the deadline,
+        but gunicorn still answers what it accepted. One request per worker, sent at once,
+        queues up behind them."""
+
+        def get(_: int) -> bytes:
+            with urllib.request.urlopen(self.base_url + path, timeout=120) as response:
+                return response.read()
+
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(get, range(workers)))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.log.close()
+
+
+class SiteUnderTest:
+    """One bench site on one database: its files, its seeded manifest and its server."""
+
+    def __init__(self, db: str, site: Site, options: argparse.Namespace) -> None:
+        self.db = db
+        self.site = site
+        self.options = options
+        self.dir = VAR_DIR / db / site.key
+        self.manifest: dict[str, Any] = {}
+        self.server: Server | None = None
+
+    def prepare(self) -> None:
+        """A fresh database, migrated and seeded; single-use bodies split into one file per round."""
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        print(f"[{self.db}] {self.site.title}: creating, migrating and seeding the database", flush=True)
+        reset_database(self.db, self.site)
+        manage(self.db, self.site, "migrate", "--noinput", "--verbosity=0")
+        seed = ["bench_seed", f"--count={self.options.tokens}", f"--out={self.dir}", "--verbosity=0"]
+        manage(self.db, self.site, *seed)
+        self.manifest = json.loads((self.dir / "manifest.json").read_text())
+        rounds = self.options.rounds
+        for kind, name in self.manifest["body_files"].items():
+            lines = (self.dir / name).read_text().splitlines(keepends=True)
+            share = len(lines) // rounds
+            for number in range(rounds):
+                part = lines[number * share : (number + 1) * share]
+                (self.dir / f"{kind}.round{number}.txt").write_text("".join(part))
+
+    def start(self, stack: ExitStack) -> None:
+        self.server = stack.enter_context(
+            Server(self.db, self.site, self.options.workers, self.dir / "gunicorn.log")
+        )
+        self.server.wait_ready(self.manifest["urls"]["open"])
+
+    def check(self, scenario: Scenario) -> None:
+        """One request, outside the measurement: the scenario must answer 200 with the right body."""
+        manifest = self.manifest
+        if scenario.single_use:
+            body = manifest["check_bodies"][scenario.single_use]
+        else:
+            body = scenario.body(manifest)
+        request = urllib.request.Request(
+            self.server.base_url + manifest["urls"][scenario.url],
+            data=body.encode() if scenario.method == "POST" else None,
+            headers=scenario.headers(manifest),
+            method=scenario.method,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, content = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, content = error.code, error.read()
+        data = json.loads(content or b"{}")
+        if status != 200 or scenario.expect not in data or data.get("active") is False:
+            raise BenchError(
+                f"{self.site.title} {scenario.name}: expected 200 with {scenario.expect!r}, "
+                f"got {status} {content[:300]!r}"
+            )
+
+    def wrk(self, scenario: Scenario, seconds: int, round_number: int | None = None) -> dict[str, Any]:
+        """Run one scenario with wrk for ``seconds``; returns the report common.lua writes.
+
+        Single-use scenarios read the bodies of their round (``round_number``).
+        """
+        options, manifest = self.options, self.manifest
+        report = self.dir / f"{scenario.name}.wrk.json"
+        report.unlink(missing_ok=True)
+        env = dict(os.environ)
+        env.update(
+            BENCH_LUA_DIR=str(LUA_DIR),
+            BENCH_REPORT=str(report),
+            BENCH_THREADS=str(options.threads),
+            BENCH_METHOD=scenario.method,
+            BENCH_BODY=scenario.body(manifest),
+        )
+        script = "fixed.lua"
+        if scenario.single_use:
+            script = "once.lua"
+            env["BENCH_BODIES"] = str(self.dir / f"{scenario.single_use}.round{round_number}.txt")
+        command = [
+            "wrk", f"--threads={options.threads}", f"--connections={options.connections}",
+            f"--duration={seconds}s", "--timeout=30s", f"--script={LUA_DIR / script}",
+        ]  # fmt: skip
+        for name, value in scenario.headers(manifest).items():
+            command += ["--header", f"{name}: {value}"]
+        command.append(self.server.base_url + manifest["urls"][scenario.url])
+        cpu_before = self.server.worker_cpu_seconds()
+        subprocess.run(command, env=env, check=True, timeout=seconds + 60, stdout=subprocess.DEVNULL)
+        self.server.drain(manifest["urls"]["open"], options.workers)
+        cpu_after = self.server.worker_cpu_seconds()
+        result = json.loads(report.read_text())
+        # The workers also answer what each connection had in flight when wrk stopped.
+        served = result["requests"] + options.connections
+        if cpu_before is not None and cpu_after is not None:
+            result["worker_cpu_ms"] = round((cpu_after - cpu_before) * 1000 / served, 3)
+        return result
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median round of a scenario: requests/s, p50 and p99 are each the median over rounds."""
+    return {
+        "rps": median([r["rps"] for r in rounds]),
+        "p50_ms": median([r["p50_ms"] for r in rounds]),
+        "p99_ms": median([r["p99_ms"] for r in rounds]),
+        "worker_cpu_ms": median([r["worker_cpu_ms"] for r in rounds if "worker_cpu_ms" in r]),
+        "requests": sum(r["requests"] for r in rounds),
+        "problems": sorted({p for r in rounds for p in problems_of(r)}),
+        "rounds": rounds,
+    }
+
+
+def measure(db: str, options: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Serve every site at once and measure them in interleaved rounds.
+
+    Only the site under load uses the CPU; running the same scenario on each site
+    back to back, round after round, spreads any outside disturbance over both.
+    Returns site key -> scenario name -> summary.
+    """
+    sites = [SiteUnderTest(db, site, options) for site in SITES if site.key in options.site]
+    scenarios = [s for s in SCENARIOS if not options.scenario or s.name in options.scenario]
+    for site in sites:
+        site.prepare()
+    runs: dict[str, dict[str, list]] = {site.site.key: {s.name: [] for s in scenarios} for site in sites}
+    with ExitStack() as stack:
+        for site in sites:
+            site.start(stack)
+            for scenario in scenarios:
+                site.check(scenario)
+            # Every worker imports its views and connects before the measurement. Only
+            # the GETs: the token endpoint's are cheap to warm with the checks above
+            # and costly to drain after wrk on the reference site.
+            if options.warmup:
+                for scenario in scenarios:
+                    if scenario.method == "GET":
+                        site.wrk(scenario, options.warmup)
+        for number in range(options.rounds):
+            for scenario in scenarios:
+                ordered = sites if number % 2 == 0 else sites[::-1]
+                for site in ordered:
+                    runs[site.site.key][scenario.name].append(site.wrk(scenario, options.duration, number))
+                rates = ", ".join(
+                    f"{site.site.title} {runs[site.site.key][scenario.name][-1]['rps']:.1f}" for site in sites
+                )
+                print(
+                    f"[{db}] round {number + 1}/{options.rounds} {scenario.name}: {rates} req/s", flush=True
+                )
+    return {
+        key: {name: summarize(rounds) for name, rounds in by_name.items()} for key, by_name in runs.items()
+    }
+
+
+# -- the report -------------------------------------------------------------------------
+
+
+def ratio(results: dict[str, dict[str, Any]], numerator: tuple[str, str], denominator: tuple[str, str]):
+    try:
+        top = results[numerator[0]][numerator[1]]["rps"]
+        bottom = results[denominator[0]][denominator[1]]["rps"]
+    except KeyError:
+        return None
+    return top / bottom if bottom else None
+
+
+def problems_of(report: dict[str, Any]) -> list[str]:
+    problems = []
+    if report["non_200"]:
+        problems.append("answers other than 200")
+    if report["exhausted_threads"]:
+        problems.append("ran out of single-use tokens (raise --tokens)")
+    if sum(report["socket_errors"].values()):
+        problems.append("socket errors or timeouts")
+    return problems
+
+
+def evaluate(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for target in TARGETS:
+        measured = ratio(results, target.numerator, target.denominator)
+        rows.append(
+            {
+                "target": target.label,
+                "minimum": target.minimum,
+                "measured": measured,
+                "met": None if measured is None else measured >= target.minimum,
+            }
+        )
+    return rows
+
+
+def table(results: dict[str, dict[str, Any]], targets: list[dict[str, Any]]) -> str:
+    ours, dot = SITES[0].key, SITES[1].key
+    columns = f"{'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>7}"
+    lines = [
+        f"{'scenario':<19} {'oauth_provider':^31}   {'django-oauth-toolkit':^31}   {'ratio':>6}",
+        f"{'':<19} {columns}   {columns}   {'req/s':>6}",
+    ]
+    problems = []
+    for scenario in SCENARIOS:
+        cells = []
+        for site in (ours, dot):
+            summary = results.get(site, {}).get(scenario.name)
+            if summary is None:
+                cells.append(f"{'-':>8} {'-':>7} {'-':>7} {'-':>7}")
+                continue
+            cells.append(
+                f"{summary['rps']:>8.1f} {summary['p50_ms']:>7.1f} {summary['p99_ms']:>7.1f} "
+                f"{summary['worker_cpu_ms']:>7.2f}"
+            )
+            problems += [f"{site} {scenario.name}: {problem}" for problem in summary["problems"]]
+        measured = ratio(results, (ours, scenario.name), (dot, scenario.name))
+        shown = f"{measured:>5.1f}x" if measured is not None else f"{'-':>6}"
+        lines.append(f"{scenario.name:<19} {cells[0]}   {cells[1]}   {shown}")
+    lines.append("")
+    lines.append(f"{'target (oauth_provider req/s)':<40} {'measured':>9} {'goal':>9}")
+    for row in targets:
+        goal = ">= " + format(row["minimum"], "g")
+        if row["measured"] is None:
+            lines.append(f"{row['target']:<40} {'-':>9} {goal:>9}  -")
+        else:
+            mark = "PASS" if row["met"] else "MISS"
+            lines.append(f"{row['target']:<40} {row['measured']:>9.2f} {goal:>9}  {mark}")
+    if problems:
+        lines.append("")
+        lines += [f"INVALID: {problem}" for problem in problems]
+    return "\n".join(lines)
+
+
+def versions() -> dict[str, str]:
+    found = {}
+    for name in ("Django", "django-oauth-toolkit", "djangorestframework", "oauthlib", "gunicorn"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    found["wrk"] = wrk_version.split(" [")[0].removeprefix("wrk ").strip()
+    found["Python"] = platform.python_version()
+    return found
+
+
+def run_database(db: str, options: argparse.Namespace) -> bool:
+    """Bench every site on ``db``; prints the table, writes the JSON, True if every run was valid."""
+    started = time.monotonic()
+    load_before = os.getloadavg()[0]
+    results = measure(db, options)
+    load_after = os.getloadavg()[0]
+    targets = evaluate(results)
+    version = database_version(db)
+    header = (
+        f"{version}; {options.workers} gunicorn sync workers; wrk {options.threads} thread(s), "
+        f"{options.connections} connections; median of {options.rounds} rounds of {options.duration} s; "
+        f"{os.cpu_count()} CPUs, load average {load_before:.1f} before, {load_after:.1f} after"
+    )
+    text = table(results, targets)
+    print(f"\n{header}\n\n{text}\n", flush=True)
+    if load_before > 0.5 * (os.cpu_count() or 1):
+        print("note: the machine was busy before the run; the numbers are noisy.\n")
+    RESULTS_DIR.mkdir(exist_ok=True)
+    document = {
+        "database": db,
+        "database_version": version,
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "system": platform.system(),
+            "architecture": platform.machine(),
+            "load_average_before": round(load_before, 2),
+            "load_average_after": round(load_after, 2),
+        },
+        "versions": versions(),
+        "options": {
+            "workers": options.workers,
+            "connections": options.connections,
+            "threads": options.threads,
+            "rounds": options.rounds,
+            "seconds_per_round": options.duration,
+            "warmup_seconds": options.warmup,
+            "single_use_tokens": options.tokens,
+        },
+        "scenarios": {s.name: s.description for s in SCENARIOS},
+        "results": results,
+        "ratios_to_dot": {
+            s.name: ratio(results, ("oauth_provider", s.name), ("dot", s.name)) for s in SCENARIOS
+        },
+        "targets": targets,
+        "table": text.splitlines(),
+        "elapsed_seconds": round(time.monotonic() - started, 1),
+    }
+    path = RESULTS_DIR / f"latest-{db}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"wrote {path.relative_to(BENCH_DIR.parent)} ({document['elapsed_seconds']:.0f} s)", flush=True)
+    return "INVALID" not in text
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", action="append", choices=["sqlite", "postgres"], help="repeatable")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per scenario (default 3)")
+    parser.add_argument("--duration", type=int, default=3, help="seconds per round (default 3)")
+    parser.add_argument("--warmup", type=int, default=1, help="warm-up seconds per scenario (default 1)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
+    parser.add_argument(
+        "--tokens", type=int, default=9000, help="refresh tokens and codes seeded per site (default 9000)"
+    )
+    parser.add_argument("--scenario", action="append", choices=[s.name for s in SCENARIOS], help="repeatable")
+    parser.add_argument("--site", action="append", choices=[s.key for s in SITES], help="repeatable")
+    options = parser.parse_args(argv)
+    options.db = options.db or ["sqlite"]
+    options.site = options.site or [s.key for s in SITES]
+    if not 1 <= options.duration <= 60:
+        parser.error("--duration must be between 1 and 60 seconds")
+    if not 1 <= options.rounds <= 10:
+        parser.error("--rounds must be between 1 and 10")
+    if not 0 <= options.warmup <= 10:
+        parser.error("--warmup must be between 0 and 10 seconds")
+    if not 100 * options.rounds <= options.tokens <= 200_000:
+        parser.error("--tokens must be between 100 per round and 200000")
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
+        return 2
+    VAR_DIR.mkdir(exist_ok=True)
+    valid = True
+    for db in options.db:
+        if db == "postgres" and not postgres_reachable():
+            params = pg_params()
+            print(
+                f"PostgreSQL not reachable at {params['host']}:{params['port']}; skipping the PostgreSQL run"
+            )
+            continue
+        try:
+            valid = run_database(db, options) and valid
+        except BenchError as error:
+            print(f"[{db}] error: {error}", file=sys.stderr)
+            valid = False
+    return 0 if valid else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

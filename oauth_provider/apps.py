@@ -1,0 +1,27 @@
+"""App config. Importing it configures django-oauth-toolkit, before any model module loads."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from .dot import configure_django_oauth_toolkit
+
+# Django imports every app config before any models module, so django-oauth-toolkit's
+# swapped-model settings are in place by the time its models are built.
+configure_django_oauth_toolkit()
+
+
+class OAuthProviderConfig(AppConfig):
+    name = "oauth_provider"
+    label = "oauth_provider"
+    verbose_name = _("OAuth 2.0 provider")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import (
+            audit,
+            checks,  # noqa: F401  (registers the system checks)
+        )
+        from .log_filters import silence_oauthlib_debug
+
+        silence_oauthlib_debug()
+        audit.connect()

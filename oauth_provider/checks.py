@@ -1,0 +1,157 @@
+"""System checks: misconfiguration is reported with a stable id and a hint that says what to set.
+
+Ids are listed on ``docs/checks.rst``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+from .dot import conflicting_settings
+from .scopes import invalid_scope_tokens
+from .settings import provider_settings
+
+GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials", "password", "implicit"}
+LEGACY_GRANTS = ("password", "implicit")
+
+# (middleware, id, what breaks without it)
+REQUIRED_MIDDLEWARE = (
+    (
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "oauth_provider.E004",
+        "the authorization endpoint cannot keep the resource owner logged in",
+    ),
+    (
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "oauth_provider.E005",
+        "the authorization endpoint cannot tell who the resource owner is",
+    ),
+    (
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "oauth_provider.E006",
+        "the consent form can be submitted cross-site",
+    ),
+)
+
+# (setting, largest sensible value, id) for lifetimes checked with --deploy
+LIFETIME_LIMITS = (
+    ("AUTHORIZATION_CODE_EXPIRE_SECONDS", 600, "oauth_provider.W003"),
+    ("ACCESS_TOKEN_EXPIRE_SECONDS", 24 * 3600, "oauth_provider.W004"),
+)
+
+
+@register(Tags.security)
+def check_django_oauth_toolkit_settings(app_configs: Any, **kwargs: Any) -> list:
+    return [
+        Error(
+            f"{name} is set, but oauth_provider configures django-oauth-toolkit itself.",
+            hint=f"Remove {name} from your settings and use the OAUTH_PROVIDER dict; see docs/settings.rst.",
+            id="oauth_provider.E001",
+        )
+        for name in conflicting_settings()
+    ]
+
+
+@register()
+def check_scopes_and_grants(app_configs: Any, **kwargs: Any) -> list:
+    problems = []
+    scopes = provider_settings.SCOPES
+    bad = invalid_scope_tokens(scopes) if isinstance(scopes, dict) and scopes else ["<none>"]
+    if bad:
+        problems.append(
+            Error(
+                f"OAUTH_PROVIDER['SCOPES'] must be a non-empty dict of RFC 6749 §3.3 scope names; "
+                f"bad: {bad}.",
+                hint="Use names like 'read' or 'bookings:write' (no spaces, quotes or backslashes).",
+                id="oauth_provider.E002",
+            )
+        )
+    unknown = [s for s in provider_settings.DEFAULT_SCOPES if s != "__all__" and s not in scopes]
+    unknown_grants = [g for g in provider_settings.GRANT_TYPES if g not in GRANT_TYPES]
+    if unknown or unknown_grants:
+        problems.append(
+            Error(
+                f"Unknown default scopes {unknown} or grant types {unknown_grants}.",
+                hint=f"DEFAULT_SCOPES must name keys of SCOPES; GRANT_TYPES may hold {sorted(GRANT_TYPES)}.",
+                id="oauth_provider.E003",
+            )
+        )
+    return problems
+
+
+@register()
+def check_middleware(app_configs: Any, **kwargs: Any) -> list:
+    return [
+        Error(f"{path} is not in MIDDLEWARE, so {why}.", hint=f"Add {path!r} to MIDDLEWARE.", id=check_id)
+        for path, check_id, why in REQUIRED_MIDDLEWARE
+        if path not in settings.MIDDLEWARE
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_deploy(app_configs: Any, **kwargs: Any) -> list:
+    problems = []
+    issuer = provider_settings.ISSUER
+    if not issuer or not str(issuer).startswith("https://"):
+        problems.append(
+            Warning(
+                "OAUTH_PROVIDER['ISSUER'] is not an https URL, "
+                "so the issuer is derived from the Host header.",
+                hint="Set OAUTH_PROVIDER['ISSUER'] to your site's https root URL (RFC 8414 §2, RFC 9207).",
+                id="oauth_provider.W001",
+            )
+        )
+    if provider_settings.PKCE_PLAIN_ALLOWED:
+        problems.append(
+            Warning(
+                "PKCE_PLAIN_ALLOWED is on: a code_challenge can be the verifier itself.",
+                hint="Set OAUTH_PROVIDER['PKCE_PLAIN_ALLOWED'] = False; "
+                "every current client library supports S256.",
+                id="oauth_provider.W002",
+            )
+        )
+    for name, limit, check_id in LIFETIME_LIMITS:
+        if getattr(provider_settings, name) > limit:
+            problems.append(
+                Warning(
+                    f"{name} is {getattr(provider_settings, name)} s, longer than {limit} s.",
+                    hint=f"Lower OAUTH_PROVIDER[{name!r}]; "
+                    "short-lived credentials limit the damage of a leak.",
+                    id=check_id,
+                )
+            )
+    return problems
+
+
+@register(Tags.database)
+def check_legacy_grants(app_configs: Any, databases: Any = None, **kwargs: Any) -> list:
+    """RFC 9700 §2.4 and §2.1.2: the password and implicit grants should not be used."""
+    if not databases:
+        return []
+    from django.db import DatabaseError
+    from oauth2_provider.models import get_application_model
+
+    problems = []
+    try:
+        for grant in LEGACY_GRANTS:
+            names = list(
+                get_application_model()
+                .objects.filter(is_active=True, grant_types__contains=grant)
+                .values_list("client_id", flat=True)[:5]
+            )
+            if names and grant in provider_settings.GRANT_TYPES:
+                problems.append(
+                    Warning(
+                        f"Active clients use the {grant} grant, "
+                        f"which RFC 9700 says must not be used: {names}.",
+                        hint=f"Move them to the authorization code grant with PKCE, or remove {grant!r} "
+                        "from OAUTH_PROVIDER['GRANT_TYPES'] to turn it off site-wide.",
+                        id="oauth_provider.W005",
+                    )
+                )
+    except DatabaseError:
+        return []
+    return problems

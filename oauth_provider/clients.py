@@ -1,0 +1,89 @@
+"""Operations on clients: create, rotate a secret, disable. Used by the admin and the commands."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
+
+from . import signals
+from .hashing import hash_client_secret
+from .settings import provider_settings
+
+__all__ = ["create_client", "disable_client", "revoke_client_tokens", "rotate_client_secret"]
+
+
+def create_client(**fields: Any) -> tuple[Any, str]:
+    """Validate and save a new Application; returns it and its plaintext secret ("" if public).
+
+    A ``client_secret`` given in ``fields`` is used as is (deployments provisioning
+    clients from configuration); otherwise one is generated.
+    """
+    Application = get_application_model()
+    application = Application(**fields)
+    if application.client_type == Application.CLIENT_CONFIDENTIAL and not fields.get("client_secret"):
+        application.client_secret = generate_client_secret()
+    application.full_clean()
+    application.save()
+    secret = application.plaintext_client_secret or ""
+    signals.client_created.send(
+        sender=Application, application_id=application.pk, client_id=application.client_id
+    )
+    return application, secret
+
+
+def rotate_client_secret(
+    application: Any, grace_seconds: int | None = None, new_secret: str | None = None
+) -> str:
+    """Give the client a new secret; the old one keeps working for ``grace_seconds``
+    (default ``CLIENT_SECRET_ROTATION_GRACE_SECONDS``). Returns the new plaintext secret."""
+    if not application.is_confidential:
+        raise ValueError("Public clients have no secret to rotate.")
+    grace = provider_settings.CLIENT_SECRET_ROTATION_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    secret = new_secret or generate_client_secret()
+    now = timezone.now()
+    with transaction.atomic():
+        type(application).objects.filter(pk=application.pk).update(
+            previous_client_secret=application.client_secret if grace > 0 else "",
+            previous_client_secret_expires=now + timedelta(seconds=grace) if grace > 0 else None,
+            client_secret=hash_client_secret(secret),
+            updated=now,
+        )
+    application.refresh_from_db()
+    signals.client_secret_rotated.send(
+        sender=type(application), application_id=application.pk, grace_seconds=grace
+    )
+    return secret
+
+
+def revoke_client_tokens(application: Any, user: Any = None) -> int:
+    """Revoke every token the client holds (for one owner, if given); returns how many."""
+    now = timezone.now()
+    filters: dict[str, Any] = {"application": application}
+    if user is not None:
+        filters["user"] = user
+    with transaction.atomic():
+        refresh = (
+            get_refresh_token_model()
+            .objects.filter(revoked__isnull=True, **filters)
+            .update(revoked=now, updated=now, access_token=None)
+        )
+        access, _ = get_access_token_model().objects.filter(**filters).delete()
+    signals.token_revoked.send(
+        sender=type(application),
+        application_id=application.pk,
+        token_family=None,
+        tokens_revoked=refresh + access,
+    )
+    return refresh + access
+
+
+def disable_client(application: Any) -> None:
+    """Stop the client: it can no longer authenticate, and its tokens stop working at once."""
+    type(application).objects.filter(pk=application.pk).update(is_active=False, updated=timezone.now())
+    application.is_active = False
+    signals.client_disabled.send(sender=type(application), application_id=application.pk)

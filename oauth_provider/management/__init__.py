@@ -1,0 +1,1 @@
+"""Management commands; every one is named ``oauth_provider_*``."""

@@ -1,0 +1,1 @@
+"""``oauth_provider_*`` management commands (see docs/commands.rst)."""

@@ -1,0 +1,39 @@
+"""Authorization codes (RFC 6749 §4.1.2), stored as hashes and kept after use to catch replays."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import AbstractGrant
+
+__all__ = ["Grant"]
+
+
+class Grant(AbstractGrant):
+    """An authorization code. ``code`` holds the SHA-256 of the code, never the code."""
+
+    consumed = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When the code was exchanged; a second exchange revokes what the first issued."),
+        verbose_name=_("consumed"),
+    )
+    redirect_uri_given = models.BooleanField(
+        default=True,
+        help_text=_(
+            "Whether the authorization request named redirect_uri; if so the token request must too."
+        ),
+        verbose_name=_("redirect URI given"),
+    )
+    token_family = models.UUIDField(
+        default=uuid.uuid4,
+        editable=False,
+        help_text=_("Tokens issued from this code, and refreshed from them, share this id."),
+        verbose_name=_("token family"),
+    )
+
+    class Meta(AbstractGrant.Meta):
+        swappable = "OAUTH2_PROVIDER_GRANT_MODEL"
+        verbose_name = _("authorization code")

@@ -1,0 +1,67 @@
+"""Access and refresh tokens, stored as SHA-256 only and linked into families."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models, router, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import AbstractAccessToken, AbstractIDToken, AbstractRefreshToken
+
+__all__ = ["AccessToken", "IDToken", "RefreshToken", "revoke_token_family"]
+
+
+class AccessToken(AbstractAccessToken):
+    """An access token (RFC 6749 §1.4). ``token`` is blank; ``token_checksum`` is the lookup key."""
+
+    token_family = models.UUIDField(
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_("Shared by every token descended from one grant; revoked together."),
+        verbose_name=_("token family"),
+    )
+
+    class Meta(AbstractAccessToken.Meta):
+        swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
+        verbose_name = _("access token")
+
+
+class RefreshToken(AbstractRefreshToken):
+    """A refresh token (RFC 6749 §1.5), rotated on every use."""
+
+    scope = models.TextField(
+        blank=True,
+        help_text=_("The scope the owner granted; a refresh may ask for this or less (RFC 6749 §6)."),
+        verbose_name=_("scope"),
+    )
+
+    class Meta(AbstractRefreshToken.Meta):
+        swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"
+        verbose_name = _("refresh token")
+
+    @classmethod
+    def revoke_family(cls, token_family: uuid.UUID | None) -> None:
+        revoke_token_family(token_family)
+
+
+class IDToken(AbstractIDToken):
+    """Swapped in only so that every token model lives in one app; OpenID Connect is off."""
+
+    class Meta(AbstractIDToken.Meta):
+        swappable = "OAUTH2_PROVIDER_ID_TOKEN_MODEL"
+
+
+def revoke_token_family(token_family: uuid.UUID | None) -> int:
+    """Revoke every refresh token and delete every access token of a family; returns tokens hit."""
+    if not token_family:
+        return 0
+    with transaction.atomic(using=router.db_for_write(AccessToken)):
+        now = timezone.now()
+        revoked = RefreshToken.objects.filter(token_family=token_family, revoked__isnull=True).update(
+            revoked=now, updated=now, access_token=None
+        )
+        deleted, _ = AccessToken.objects.filter(token_family=token_family).delete()
+    return revoked + deleted

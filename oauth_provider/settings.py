@@ -1,0 +1,173 @@
+"""Settings for oauth_provider, read from the ``OAUTH_PROVIDER`` dict (DRF's pattern).
+
+    OAUTH_PROVIDER = {
+        "SCOPES": {"bookings:read": "Read your bookings"},
+        "ACCESS_TOKEN_EXPIRE_SECONDS": 900,
+    }
+
+Code reads ``provider_settings.SCOPES``; values are resolved lazily, cached, and
+reloaded when ``OAUTH_PROVIDER`` changes (so ``override_settings`` works in tests).
+Every key is documented in ``docs/settings.rst``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+__all__ = ["DEFAULTS", "REMOVED_SETTINGS", "provider_settings", "ProviderSettings"]
+
+DEFAULTS: dict[str, Any] = {
+    # Scopes: name -> human description shown on the consent page.
+    "SCOPES": {"read": "Read your data", "write": "Change your data"},
+    # Scopes granted when a request names none (RFC 6749 §3.3); "__all__" means every
+    # scope the client is allowed. Always narrowed to the client's allowed scopes.
+    "DEFAULT_SCOPES": ["__all__"],
+    # Lifetimes, in seconds.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    # PKCE (RFC 7636, RFC 9700 §2.1.1): S256 is required of public clients.
+    "PKCE_REQUIRED_FOR_CONFIDENTIAL_CLIENTS": False,
+    "PKCE_PLAIN_ALLOWED": False,
+    # Redirect URIs (RFC 9700 §4.1.3): exact match; https, plus http on loopback.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "ALLOW_HTTP_LOOPBACK_REDIRECT_URIS": True,
+    # RFC 8414 / RFC 9207 issuer identifier; derived from the request when None.
+    "ISSUER": None,
+    # Where the authorization endpoint sends anonymous users; None means settings.LOGIN_URL.
+    "LOGIN_URL": None,
+    "AUTHORIZE_TEMPLATE": "oauth_provider/authorize.html",
+    "ERROR_TEMPLATE": "oauth_provider/error.html",
+    # Key for the keyed hash of client secrets; None means SECRET_KEY (with
+    # SECRET_KEY_FALLBACKS accepted when verifying).
+    "CLIENT_SECRET_HASH_KEY": None,
+    # Earlier values of CLIENT_SECRET_HASH_KEY, still accepted; a secret that verifies
+    # with one is rehashed with the current key.
+    "CLIENT_SECRET_HASH_KEY_FALLBACKS": [],
+    # After a rotation the previous client secret keeps working this long.
+    "CLIENT_SECRET_ROTATION_GRACE_SECONDS": 24 * 3600,
+    # Also store audit events in the database (AuditEvent, read-only in the admin).
+    "AUDIT_LOG_MODEL": False,
+    # Hostile-input limits: longer parameters are rejected with invalid_request.
+    "MAX_PARAMETER_LENGTH": 2048,
+    # Resource servers (RFC 6750).
+    "RESOURCE_SERVER_REALM": "api",
+    # RFC 6750 §2.2: also accept a token in a form-encoded body (never in the query).
+    "ACCESS_TOKEN_IN_BODY": False,
+    # Scopes TokenHasMethodScope requires when a view names none: safe methods / writes.
+    "READ_SCOPES": ["read"],
+    "WRITE_SCOPES": ["write"],
+    # Remote mode: validate tokens with the authorization server's RFC 7662 endpoint.
+    "INTROSPECTION_URL": None,
+    "INTROSPECTION_CLIENT_ID": None,
+    "INTROSPECTION_CLIENT_SECRET": None,
+    "INTROSPECTION_CACHE_SECONDS": 60,
+    "INTROSPECTION_CACHE_ALIAS": "default",
+    "INTROSPECTION_TIMEOUT_SECONDS": 5,
+    # Create a local user for a token whose owner is unknown here (else AnonymousUser).
+    "INTROSPECTION_CREATE_USERS": False,
+    # Rate limits (DRF rate syntax), per client IP and per client id, checked before
+    # any hashing or query. None or a missing endpoint means no limit.
+    "RATE_LIMITS": {
+        "token": "300/minute",
+        "authorize": "120/minute",
+        "revoke": "300/minute",
+        "introspect": "1200/minute",
+    },
+    # Failed client authentications (per client id and IP) and failed password-grant
+    # logins (per username and IP) allowed in the window before a lockout, which
+    # doubles with each lockout in a row.
+    "FAILED_ATTEMPTS_LIMIT": 10,
+    "FAILED_ATTEMPTS_WINDOW_SECONDS": 300,
+    "RATE_LIMIT_CACHE_ALIAS": "default",
+    # When the cache is down: True lets requests through, False answers 503.
+    "RATE_LIMIT_FAIL_OPEN": True,
+    # Proxies in front of the site whose X-Forwarded-For is trusted (0: use REMOTE_ADDR).
+    "NUM_PROXIES": 0,
+    # Grants a client may be registered for. Removing "implicit" or "password" turns
+    # the legacy grants off for every client.
+    "GRANT_TYPES": [
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+        "password",
+        "implicit",
+    ],
+}
+
+# Values that name classes or functions, imported on first access.
+IMPORT_STRINGS: tuple[str, ...] = ()
+
+# Renamed or removed keys: what to use instead.
+REMOVED_SETTINGS: dict[str, str] = {
+    "PKCE_REQUIRED": "PKCE is always required of public clients; see "
+    "PKCE_REQUIRED_FOR_CONFIDENTIAL_CLIENTS for confidential ones.",
+    "ROTATE_REFRESH_TOKEN": "Refresh tokens are always rotated, with reuse detection.",
+    "ALLOWED_SCHEMES": "Use ALLOWED_REDIRECT_URI_SCHEMES.",
+}
+
+
+class ProviderSettings:
+    """Lazy, cached view of ``settings.OAUTH_PROVIDER`` over :data:`DEFAULTS`."""
+
+    def __init__(self, defaults: dict[str, Any] | None = None) -> None:
+        self.defaults = defaults or DEFAULTS
+        self._cached_attrs: set[str] = set()
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        if not hasattr(self, "_user_settings"):
+            value = getattr(settings, "OAUTH_PROVIDER", None) or {}
+            if not isinstance(value, dict):
+                raise ImproperlyConfigured("OAUTH_PROVIDER must be a dict.")
+            self._check_keys(value)
+            self._user_settings = value
+        return self._user_settings
+
+    def _check_keys(self, value: dict[str, Any]) -> None:
+        for key in value:
+            if key in REMOVED_SETTINGS:
+                raise ImproperlyConfigured(
+                    f"OAUTH_PROVIDER[{key!r}] is no longer supported. {REMOVED_SETTINGS[key]}"
+                )
+            if key not in self.defaults:
+                close = [name for name in self.defaults if key.upper() in name or name in key.upper()]
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ImproperlyConfigured(f"OAUTH_PROVIDER has an unknown key {key!r}.{hint}")
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_") or attr not in self.defaults:
+            raise AttributeError(f"Invalid oauth_provider setting: {attr!r}")
+        value = self.user_settings.get(attr, self.defaults[attr])
+        if value and attr in IMPORT_STRINGS:
+            value = import_string(value) if isinstance(value, str) else value
+        self._cached_attrs.add(attr)
+        setattr(self, attr, value)
+        return value
+
+    def reload(self) -> None:
+        for attr in self._cached_attrs:
+            delattr(self, attr)
+        self._cached_attrs.clear()
+        if hasattr(self, "_user_settings"):
+            delattr(self, "_user_settings")
+
+
+provider_settings = ProviderSettings()
+
+
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting == "OAUTH_PROVIDER":
+        provider_settings.reload()
+        # django-oauth-toolkit's settings are derived from ours; keep them in step.
+        from .dot import configure_django_oauth_toolkit
+
+        configure_django_oauth_toolkit()
+
+
+setting_changed.connect(_reload)

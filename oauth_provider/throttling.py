@@ -1,0 +1,158 @@
+"""Rate limits for the token, authorization, revocation and introspection endpoints.
+
+DRF's throttling shape (a cache key per subject, a counting window, ``wait()`` for
+``Retry-After``) on Django's cache framework, checked before any hashing or database
+query. Two kinds of limit:
+
+* **request rates** per client id and per client IP (``RATE_LIMITS``);
+* **failure lockouts** for failed client authentications (per client id and IP) and
+  failed password-grant logins (per username and IP): after ``FAILED_ATTEMPTS_LIMIT``
+  failures in ``FAILED_ATTEMPTS_WINDOW_SECONDS`` the subject is locked out, for a
+  time that doubles with each lockout in a row (escalating back-off).
+
+When the cache is down the limiter lets requests through (``RATE_LIMIT_FAIL_OPEN``,
+the default) or refuses them with 503.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.core.cache import caches
+from django.http import HttpRequest
+
+from . import signals
+from .hashing import hash_token
+from .settings import provider_settings
+
+__all__ = ["CacheUnavailable", "Limited", "check_rate", "is_locked_out", "parse_rate", "record_failure"]
+
+log = logging.getLogger("oauth_provider")
+PREFIX = "oauth_provider:throttle:"
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class CacheUnavailable(Exception):
+    """The rate-limit cache failed and RATE_LIMIT_FAIL_OPEN is off."""
+
+
+@dataclass(frozen=True)
+class Limited:
+    """A refused request: why, and how long until it may try again."""
+
+    reason: str
+    retry_after: int
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"30/minute"`` -> ``(30, 60)``; the period is s, m, h or d (or a word starting so)."""
+    count, _, period = rate.partition("/")
+    return int(count), PERIODS[period.strip()[0].lower()]
+
+
+def _cache():
+    return caches[provider_settings.RATE_LIMIT_CACHE_ALIAS]
+
+
+def _subject(kind: str, value: str) -> str:
+    # Hash so client ids and usernames of any length or alphabet make valid, private keys.
+    return PREFIX + kind + ":" + hash_token(value)[:32]
+
+
+def _guard(operation, default):
+    try:
+        return operation()
+    except Exception as exc:
+        if provider_settings.RATE_LIMIT_FAIL_OPEN:
+            log.error("rate limit cache unavailable (%s); allowing the request", type(exc).__name__)
+            return default
+        raise CacheUnavailable() from exc
+
+
+def _count(key: str, window: int) -> tuple[int, int]:
+    """Count a hit in the window that started at the first hit; returns (count, seconds left).
+
+    A window anchored at the first hit, unlike a clock-aligned one, cannot be straddled
+    to get twice the allowance.
+    """
+    cache = _cache()
+    now = time.time()
+    if cache.add(key, 1, window):
+        cache.set(key + ":start", now, window)
+        return 1, window
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, window)
+        cache.set(key + ":start", now, window)
+        return 1, window
+    start = cache.get(key + ":start") or now
+    return count, max(1, int(start + window - now) + 1)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address. Behind proxies, set NUM_PROXIES to trust X-Forwarded-For (as DRF does)."""
+    proxies = int(provider_settings.NUM_PROXIES)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def check_rate(endpoint: str, request: HttpRequest, client_id: str | None) -> Limited | None:
+    """Count this request against the endpoint's rate, per IP and per client id."""
+    rate = provider_settings.RATE_LIMITS.get(endpoint)
+    if not rate:
+        return None
+    limit, window = parse_rate(rate)
+    subjects = [("ip", client_ip(request))] + ([("client", client_id)] if client_id else [])
+    for kind, value in subjects:
+        count, left = _guard(lambda k=kind, v=value: _count(_subject(f"{endpoint}:{k}", v), window), (0, 0))
+        if count > limit:
+            signals.rate_limit_hit.send(sender=Limited, endpoint=endpoint, subject_kind=kind)
+            return Limited(
+                f"Too many {endpoint} requests from this {'address' if kind == 'ip' else 'client'}.", left
+            )
+    return None
+
+
+def _lock_key(kind: str, value: str) -> str:
+    return _subject(f"lock:{kind}", value)
+
+
+def is_locked_out(subjects: list[tuple[str, str]]) -> Limited | None:
+    """A lockout in force for any of ``subjects`` (kind, value)."""
+    now = time.time()
+    for kind, value in subjects:
+        until = _guard(lambda k=kind, v=value: _cache().get(_lock_key(k, v)), None)
+        if until and until > now:
+            signals.rate_limit_hit.send(sender=Limited, endpoint="lockout", subject_kind=kind)
+            return Limited("Too many failed attempts; wait before trying again.", int(until - now) + 1)
+    return None
+
+
+def record_failure(subjects: list[tuple[str, str]]) -> None:
+    """Count a failed attempt; past the limit, lock the subject out with escalating back-off."""
+    limit = int(provider_settings.FAILED_ATTEMPTS_LIMIT)
+    window = int(provider_settings.FAILED_ATTEMPTS_WINDOW_SECONDS)
+    for kind, value in subjects:
+        if not value:
+            continue
+
+        def fail(kind: str = kind, value: str = value) -> None:
+            count, _ = _count(_subject(f"fail:{kind}", value), window)
+            if count < limit:
+                return
+            cache = _cache()
+            strikes_key = _subject(f"strikes:{kind}", value)
+            cache.add(strikes_key, 0, 24 * 3600)
+            strikes = cache.incr(strikes_key)
+            lockout = min(window * 2 ** (strikes - 1), 24 * 3600)
+            cache.set(_lock_key(kind, value), time.time() + lockout, lockout)
+            log.warning("lockout after repeated failures", extra={"subject_kind": kind, "seconds": lockout})
+
+        _guard(fail, None)

@@ -1,0 +1,30 @@
+"""Mount with ``path("", include("oauth_provider.urls"))``.
+
+Endpoints live under ``oauth/``, with the owner's connected apps page; the RFC 8414
+metadata document sits at the well-known path so that the issuer is the site's root URL.
+"""
+
+from django.urls import path
+
+from .views.authorize import AuthorizationView
+from .views.connected_apps import ConnectedAppsView, RevokeConnectedAppView
+from .views.introspect import IntrospectTokenView
+from .views.metadata import MetadataView
+from .views.revoke import RevokeTokenView
+from .views.token import TokenView
+
+app_name = "oauth_provider"
+
+urlpatterns = [
+    path("oauth/authorize/", AuthorizationView.as_view(), name="authorize"),
+    path("oauth/token/", TokenView.as_view(), name="token"),
+    path("oauth/revoke/", RevokeTokenView.as_view(), name="revoke"),
+    path("oauth/introspect/", IntrospectTokenView.as_view(), name="introspect"),
+    path("oauth/connected-apps/", ConnectedAppsView.as_view(), name="connected_apps"),
+    path(
+        "oauth/connected-apps/<int:application_id>/revoke/",
+        RevokeConnectedAppView.as_view(),
+        name="connected_app_revoke",
+    ),
+    path(".well-known/oauth-authorization-server", MetadataView.as_view(), name="metadata"),
+]

@@ -1,0 +1,1 @@
+"""Endpoint views: parse, call oauthlib through django-oauth-toolkit, render."""

@@ -1,0 +1,39 @@
+"""The introspection endpoint (RFC 7662), for resource servers that authenticate as clients."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+
+from .. import client_authentication
+from ..dot import issuer
+from ..errors import InvalidClient, InvalidRequest, json_response
+from ..introspection import introspect
+from .base import FormPostEndpoint
+
+__all__ = ["IntrospectTokenView"]
+
+
+@method_decorator(sensitive_post_parameters("client_secret", "token"), name="dispatch")
+class IntrospectTokenView(FormPostEndpoint):
+    """RFC 7662 §2.1 requires authorization; we require a confidential client's credentials."""
+
+    endpoint = "introspect"
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        try:
+            credentials = client_authentication.read_credentials(
+                request.META.get("HTTP_AUTHORIZATION", ""),
+                request.POST.get("client_id"),
+                request.POST.get("client_secret"),
+            )
+        except client_authentication.MalformedCredentials as exc:
+            raise InvalidRequest(str(exc)) from exc
+        client = client_authentication.authenticate(credentials) if credentials else None
+        if client is None or not client.is_confidential:
+            raise InvalidClient("Introspection needs a confidential client's credentials (RFC 7662 §2.1).")
+        token = request.POST.get("token")
+        if not token:
+            raise InvalidRequest("The token parameter is required (RFC 7662 §2.1).")
+        return json_response(introspect(token, request.POST.get("token_type_hint"), client, issuer(request)))

@@ -1,0 +1,50 @@
+"""Authorization server metadata (RFC 8414)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from oauth2_provider.compat import login_not_required
+
+from ..dot import issuer
+from ..settings import provider_settings
+from ..validator import supported_response_types
+
+__all__ = ["MetadataView", "metadata"]
+
+
+def metadata(request: HttpRequest) -> dict:
+    """The RFC 8414 §2 document for this server."""
+    url = request.build_absolute_uri
+    grant_types = list(provider_settings.GRANT_TYPES)
+    return {
+        "issuer": issuer(request),
+        "authorization_endpoint": url(reverse("oauth_provider:authorize")),
+        "token_endpoint": url(reverse("oauth_provider:token")),
+        "revocation_endpoint": url(reverse("oauth_provider:revoke")),
+        "introspection_endpoint": url(reverse("oauth_provider:introspect")),
+        "scopes_supported": list(provider_settings.SCOPES),
+        "response_types_supported": supported_response_types(),
+        "response_modes_supported": ["query", "fragment"],
+        "grant_types_supported": grant_types,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256", "plain"]
+        if provider_settings.PKCE_PLAIN_ALLOWED
+        else ["S256"],
+        "authorization_response_iss_parameter_supported": True,
+    }
+
+
+@method_decorator(login_not_required, name="dispatch")
+class MetadataView(View):
+    """Serves the metadata document at ``/.well-known/oauth-authorization-server``."""
+
+    def get(self, request: HttpRequest) -> JsonResponse:
+        response = JsonResponse(metadata(request))
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Cache-Control"] = "public, max-age=3600"
+        return response

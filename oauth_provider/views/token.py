@@ -1,0 +1,51 @@
+"""The token endpoint (RFC 6749 §3.2, §4.1.3, §4.3.2, §4.4.2, §6)."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+
+from .. import throttling
+from ..errors import InvalidRequest
+from .base import FormPostEndpoint, oauthlib_response
+
+__all__ = ["TokenView"]
+
+
+@method_decorator(
+    sensitive_post_parameters("password", "client_secret", "code", "code_verifier", "refresh_token"),
+    name="dispatch",
+)
+class TokenView(FormPostEndpoint):
+    """Issues tokens for every grant the client is registered for."""
+
+    endpoint = "token"
+
+    def password_subjects(self, request: HttpRequest) -> list[tuple[str, str]]:
+        if request.POST.get("grant_type") != "password":
+            return []
+        return [("user", request.POST.get("username", "")), ("ip", throttling.client_ip(request))]
+
+    def limit(self, request: HttpRequest) -> throttling.Limited | None:
+        return super().limit(request) or throttling.is_locked_out(self.password_subjects(request))
+
+    def after(self, request: HttpRequest, response: HttpResponse) -> None:
+        super().after(request, response)
+        subjects = self.password_subjects(request)
+        if (
+            subjects
+            and response.status_code == 400
+            and json.loads(response.content).get("error") == "invalid_grant"
+        ):
+            throttling.record_failure(subjects)
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        if not request.POST.get("grant_type"):
+            raise InvalidRequest(
+                "The grant_type parameter is required (RFC 6749 §4.1.3, §4.3.2, §4.4.2, §6)."
+            )
+        _, headers, body, status = self.create_token_response(request)
+        return oauthlib_response(body, status, headers)

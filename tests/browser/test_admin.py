@@ -1,0 +1,66 @@
+"""The admin in a real browser: a superuser adds a client and sees its secret once."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from ..conftest import PASSWORD, Flow, basic_auth
+from ..factories import ApplicationFactory, PublicApplicationFactory
+from .conftest import assert_rendered, expect, submit
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def superuser(live_server):
+    return get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
+
+
+def test_superuser_adds_a_client_and_the_secret_works(page, live_server, superuser, screenshot):
+    PublicApplicationFactory(name="Bookings mobile app", client_id="bookings-mobile")
+    ApplicationFactory(name="Reporting service", client_id="reporting", grant_types="client_credentials")
+
+    page.goto("/admin/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(PASSWORD)
+    submit(page.get_by_role("button", name="Log in"))
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+
+    page.goto("/admin/oauth_provider/application/")
+    # Collapse the navigation sidebar (the admin remembers it) so the tables fit the screenshots.
+    page.locator("#toggle-nav-sidebar").click()
+    page.get_by_role("link", name="Add application").click()
+    page.locator("#id_name").fill("Bookings web app")
+    page.locator("#id_client_id").fill("bookings-web")
+    page.locator("#id_client_type").select_option("confidential")
+    for grant_type in ("authorization_code", "refresh_token", "client_credentials"):
+        page.locator(f"input[name=grant_types][value={grant_type}]").check()
+    page.locator("#id_redirect_uris").fill("https://bookings.example/callback")
+    page.locator("#id_allowed_scopes").fill("read write")
+    page.locator("input[name=_save]").click()
+
+    expect(page.get_by_role("heading", name="Client created").first).to_be_visible()
+    expect(page.get_by_text("It is shown once")).to_be_visible()
+    secret = page.locator(".client-secret").inner_text()
+    expect(page.locator("td code").first).to_have_text("bookings-web")
+    assert len(secret) >= 32
+    assert_rendered(page)
+    screenshot(page, "admin-client-created")
+
+    # The secret on the page is the one the token endpoint accepts.
+    flow = Flow(browser=Client(), api=Client())
+    response = flow.token(
+        {"grant_type": "client_credentials", "scope": "read"},
+        HTTP_AUTHORIZATION=basic_auth("bookings-web", secret),
+    )
+    assert response.status_code == 200, response.content
+
+    page.get_by_role("link", name="Back to the list of applications").click()
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.filter(has_text="Bookings web app")).to_contain_text("bookings-web")
+    expect(page.get_by_text(secret)).to_have_count(0)
+    assert_rendered(page)
+    screenshot(page, "admin-applications")

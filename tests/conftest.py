@@ -1,0 +1,133 @@
+"""Fixtures: an owner, a confidential and a public client, and helpers that run whole grants."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from .factories import CLIENT_SECRET, PASSWORD, ApplicationFactory, PublicApplicationFactory, UserFactory
+
+__all__ = ["PASSWORD", "CLIENT_SECRET"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def confidential_client(db):
+    return ApplicationFactory()
+
+
+@pytest.fixture
+def public_client(db):
+    return PublicApplicationFactory(grant_types="authorization_code refresh_token")
+
+
+def basic_auth(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def query_of(location: str) -> dict[str, str]:
+    parts = urlsplit(location)
+    return {k: v[0] for k, v in parse_qs(parts.query or parts.fragment).items()}
+
+
+@dataclass
+class Flow:
+    """Drives the endpoints the way a client and a browser would."""
+
+    browser: Client
+    api: Client
+
+    def authorize(self, **params: str):
+        return self.browser.get(reverse("oauth_provider:authorize") + "?" + urlencode(params))
+
+    def consent(self, page, allow: bool = True):
+        form = page.context["form"]
+        data = {name: value for name, value in form.initial.items() if value is not None}
+        if allow:
+            data["allow"] = "Authorize"
+        return self.browser.post(page.request["PATH_INFO"] + "?" + page.request["QUERY_STRING"], data)
+
+    def post(self, name: str, data: dict[str, str], **headers: str):
+        """A form-encoded POST to a back-channel endpoint, as RFC 6749 §3.2 requires."""
+        return self.api.post(
+            reverse(f"oauth_provider:{name}"),
+            urlencode(data),
+            content_type="application/x-www-form-urlencoded",
+            **headers,
+        )
+
+    def token(self, data: dict[str, str], **headers: str):
+        return self.post("token", data, **headers)
+
+    def get_code(self, application, *, scope="read", state="xyz", challenge=None, redirect_uri=None):
+        """Authorization request + consent; returns the redirect's query parameters."""
+        params = {
+            "response_type": "code",
+            "client_id": application.client_id,
+            "redirect_uri": redirect_uri or application.redirect_uri_list[0],
+            "scope": scope,
+            "state": state,
+        }
+        if challenge:
+            params.update(code_challenge=challenge, code_challenge_method="S256")
+        page = self.authorize(**params)
+        if page.status_code == 200:
+            page = self.consent(page)
+        assert page.status_code == 302, page.content
+        return query_of(page["Location"])
+
+    def exchange(self, application, code, *, verifier=None, secret=CLIENT_SECRET, redirect_uri=None):
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri or application.redirect_uri_list[0],
+        }
+        headers = {}
+        if verifier:
+            data["code_verifier"] = verifier
+        if application.client_type == "confidential":
+            headers["HTTP_AUTHORIZATION"] = basic_auth(application.client_id, secret)
+        else:
+            data["client_id"] = application.client_id
+        return self.token(data, **headers)
+
+    def tokens_for(self, application, **kwargs):
+        """A full authorization code grant; returns the token response JSON."""
+        verifier, challenge = pkce_pair()
+        code = self.get_code(application, challenge=challenge, **kwargs)["code"]
+        response = self.exchange(application, code, verifier=verifier)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+
+@pytest.fixture
+def flow(owner):
+    browser = Client()
+    browser.force_login(owner)
+    return Flow(browser=browser, api=Client())

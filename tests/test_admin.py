@@ -1,0 +1,300 @@
+"""Django admin: a client secret is shown once; token and code values and hashes never are."""
+
+from __future__ import annotations
+
+import pytest
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
+
+from oauth_provider.admin import ApplicationForm
+from oauth_provider.hashing import hash_client_secret, hash_token, verify_client_secret
+from oauth_provider.models import Consent
+
+from .factories import ApplicationFactory
+
+Application = get_application_model()
+AccessToken = get_access_token_model()
+RefreshToken = get_refresh_token_model()
+Grant = get_grant_model()
+
+ADD_URL = "/admin/oauth_provider/application/add/"
+CHANGELIST_URL = "/admin/oauth_provider/application/"
+
+
+def application_form(**overrides) -> dict:
+    """A POST body for the add/change form, one entry per field in ApplicationForm.Meta.fields."""
+    data = {
+        "name": "Bookings web app",
+        "client_id": "bookings-web",
+        "client_type": "confidential",
+        "grant_types": ["authorization_code", "refresh_token"],
+        "redirect_uris": "https://bookings.example/callback",
+        "allowed_scopes": "read",
+        "description": "",
+        "homepage_url": "",
+        "user": "",
+        "skip_authorization": "",
+        "is_active": "on",
+        "can_introspect_any_token": "",
+        "allowed_origins": "",
+    }
+    data.update(overrides)
+    assert set(data) == set(ApplicationForm.Meta.fields)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+def cache_directives(response) -> set[str]:
+    return {part.strip() for part in response.get("Cache-Control", "").split(",")}
+
+
+# --- applications ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def created(admin_client):
+    """Adds a confidential client through the admin; returns (response, secret, application)."""
+    response = admin_client.post(ADD_URL, application_form())
+    assert response.status_code == 200, response.content
+    application = Application.objects.get(client_id="bookings-web")
+    return response, response.context["secrets"][0][1], application
+
+
+@pytest.mark.django_db
+def test_adding_a_confidential_client_shows_its_secret_once(created):
+    response, secret, application = created
+    assert response.templates[0].name == "oauth_provider/admin/client_secret.html"
+    assert len(secret) >= 32
+    assert response.content.decode().count(secret) == 1
+    assert application.client_id in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_secret_page_is_not_cached(created):
+    response, _, _ = created
+    assert "no-store" in cache_directives(response)
+
+
+@pytest.mark.django_db
+def test_only_a_hash_of_the_secret_is_stored(created):
+    _, secret, application = created
+    assert application.client_secret == hash_client_secret(secret)
+    assert secret not in application.client_secret
+    assert verify_client_secret(secret, application.client_secret) is True
+
+
+@pytest.mark.django_db
+def test_the_client_is_stored_as_entered(created):
+    _, _, application = created
+    assert application.name == "Bookings web app"
+    assert application.client_type == "confidential"
+    assert application.grant_type_list == ["authorization_code", "refresh_token"]
+    assert application.redirect_uri_list == ["https://bookings.example/callback"]
+    assert application.allowed_scope_list == ["read"]
+    assert application.is_active is True
+
+
+@pytest.mark.django_db
+def test_the_secret_never_appears_again(admin_client, created):
+    _, secret, application = created
+    pages = [
+        admin_client.get(f"/admin/oauth_provider/application/{application.pk}/change/"),
+        admin_client.get(CHANGELIST_URL),
+        admin_client.get(CHANGELIST_URL, {"q": "bookings"}),
+        admin_client.get(f"/admin/oauth_provider/application/{application.pk}/history/"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        content = page.content.decode()
+        assert "Bookings web app" in content
+        assert secret not in content
+        assert application.client_secret not in content
+        assert application.client_secret.removeprefix("hmac-sha256$") not in content
+
+
+@pytest.mark.django_db
+def test_the_secret_cannot_be_searched_for(admin_client, created):
+    _, secret, application = created
+    assert admin_client.get(CHANGELIST_URL, {"q": "bookings-web"}).context["cl"].result_count == 1
+    assert admin_client.get(CHANGELIST_URL, {"q": secret}).context["cl"].result_count == 0
+    assert admin_client.get(CHANGELIST_URL, {"q": application.client_secret}).context["cl"].result_count == 0
+
+
+@pytest.mark.django_db
+def test_editing_a_client_keeps_its_secret(admin_client, created):
+    _, secret, application = created
+    response = admin_client.post(
+        f"/admin/oauth_provider/application/{application.pk}/change/",
+        application_form(name="Renamed", grant_types=["authorization_code"]),
+    )
+    assert response.status_code == 302
+    assert response["Location"] == CHANGELIST_URL
+    application.refresh_from_db()
+    assert application.name == "Renamed"
+    assert application.grant_types == "authorization_code"
+    assert application.client_secret == hash_client_secret(secret)
+
+
+@pytest.mark.django_db
+def test_the_change_form_shows_the_stored_grant_types_checked(admin_client):
+    application = ApplicationFactory(grant_types="authorization_code client_credentials")
+    response = admin_client.get(f"/admin/oauth_provider/application/{application.pk}/change/")
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.initial["grant_types"] == ["authorization_code", "client_credentials"]
+
+
+@pytest.mark.django_db
+def test_adding_a_public_client_shows_no_secret(admin_client):
+    response = admin_client.post(ADD_URL, application_form(client_id="spa", client_type="public"))
+    assert response.status_code == 302
+    assert response["Location"] == CHANGELIST_URL
+    assert Application.objects.get(client_id="spa").client_secret == ""
+
+
+@pytest.mark.django_db
+def test_an_invalid_redirect_uri_is_refused(admin_client):
+    response = admin_client.post(ADD_URL, application_form(redirect_uris="http://bookings.example/callback"))
+    assert response.status_code == 200
+    assert "redirect_uris" in response.context["adminform"].form.errors
+    assert not Application.objects.filter(client_id="bookings-web").exists()
+
+
+# --- tokens and codes -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def issued(flow, confidential_client):
+    """Tokens from a full authorization code grant, and every value that must stay hidden."""
+    tokens = flow.tokens_for(confidential_client)
+    grant = Grant.objects.get(application=confidential_client)
+    access = AccessToken.objects.get(application=confidential_client)
+    refresh = RefreshToken.objects.get(application=confidential_client)
+    hidden = {
+        tokens["access_token"],
+        tokens["refresh_token"],
+        hash_token(tokens["access_token"]),
+        hash_token(tokens["refresh_token"]),
+        access.token_checksum,
+        refresh.token_checksum,
+        grant.code,
+        grant.code_challenge,
+    }
+    assert all(hidden)
+    return {"tokens": tokens, "access": access, "refresh": refresh, "grant": grant, "hidden": hidden}
+
+
+def assert_hides(response, hidden):
+    assert response.status_code == 200
+    content = response.content.decode()
+    for value in hidden:
+        assert value not in content
+
+
+MODEL_URLS = ["accesstoken", "refreshtoken", "grant"]
+
+
+@pytest.mark.parametrize("model", MODEL_URLS)
+def test_changelists_show_no_token_values_or_hashes(admin_client, issued, confidential_client, model):
+    response = admin_client.get(f"/admin/oauth_provider/{model}/")
+    assert_hides(response, issued["hidden"])
+    assert response.context["cl"].result_count == 1
+    assert confidential_client.name in response.content.decode()
+
+
+@pytest.mark.parametrize("model", MODEL_URLS)
+def test_search_finds_rows_by_client_not_by_token(admin_client, issued, confidential_client, owner, model):
+    url = f"/admin/oauth_provider/{model}/"
+    for term in (confidential_client.name, confidential_client.client_id, owner.username):
+        response = admin_client.get(url, {"q": term})
+        assert_hides(response, issued["hidden"])
+        assert response.context["cl"].result_count == 1
+    for term in issued["hidden"]:
+        response = admin_client.get(url, {"q": term})
+        assert response.status_code == 200
+        assert response.context["cl"].result_count == 0
+
+
+@pytest.mark.parametrize("model", MODEL_URLS)
+def test_detail_pages_show_no_token_values_or_hashes(admin_client, issued, model):
+    row = {"accesstoken": issued["access"], "refreshtoken": issued["refresh"], "grant": issued["grant"]}[
+        model
+    ]
+    response = admin_client.get(f"/admin/oauth_provider/{model}/{row.pk}/change/")
+    assert_hides(response, issued["hidden"])
+
+
+@pytest.mark.parametrize("model", MODEL_URLS)
+def test_tokens_and_codes_cannot_be_added_in_the_admin(admin_client, db, model):
+    assert admin_client.get(f"/admin/oauth_provider/{model}/add/").status_code == 403
+
+
+def run_action(admin_client, model: str, action: str, pks) -> object:
+    return admin_client.post(
+        f"/admin/oauth_provider/{model}/",
+        {"action": action, "_selected_action": [str(pk) for pk in pks], "index": "0"},
+    )
+
+
+@pytest.mark.django_db
+def test_revoking_an_access_token_revokes_its_family(admin_client, flow, issued, confidential_client):
+    bystander = ApplicationFactory()
+    flow.tokens_for(bystander)
+
+    response = run_action(admin_client, "accesstoken", "revoke_families", [issued["access"].pk])
+
+    assert response.status_code == 302
+    assert not AccessToken.objects.filter(pk=issued["access"].pk).exists()
+    issued["refresh"].refresh_from_db()
+    assert issued["refresh"].revoked is not None
+    # another client's family is untouched
+    assert AccessToken.objects.filter(application=bystander).count() == 1
+    assert RefreshToken.objects.get(application=bystander).revoked is None
+
+
+@pytest.mark.django_db
+def test_revoking_a_refresh_token_revokes_its_family(admin_client, issued):
+    response = run_action(admin_client, "refreshtoken", "revoke_families", [issued["refresh"].pk])
+    assert response.status_code == 302
+    issued["refresh"].refresh_from_db()
+    assert issued["refresh"].revoked is not None
+    assert not AccessToken.objects.filter(pk=issued["access"].pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_revoke_action_reports_what_it_did(admin_client, issued):
+    response = run_action(admin_client, "accesstoken", "revoke_families", [issued["access"].pk])
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == ["Revoked 2 tokens."]
+
+
+# --- consents -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_revoking_a_consent_revokes_it_and_the_tokens_it_allowed(admin_client, flow, issued, owner):
+    consent = Consent.objects.get(user=owner, application=issued["access"].application)
+    bystander = ApplicationFactory()
+    flow.tokens_for(bystander)
+
+    response = run_action(admin_client, "consent", "revoke", [consent.pk])
+
+    assert response.status_code == 302
+    consent.refresh_from_db()
+    assert consent.revoked is not None
+    assert not AccessToken.objects.filter(application=consent.application).exists()
+    assert RefreshToken.objects.get(application=consent.application).revoked is not None
+    # the owner's consent to another client, and its tokens, are untouched
+    assert Consent.objects.get(user=owner, application=bystander).revoked is None
+    assert AccessToken.objects.filter(application=bystander).count() == 1
+    assert RefreshToken.objects.get(application=bystander).revoked is None
+
+
+@pytest.mark.django_db
+def test_consent_pages_show_no_token_values(admin_client, issued, owner):
+    consent = Consent.objects.get(user=owner)
+    assert_hides(admin_client.get("/admin/oauth_provider/consent/"), issued["hidden"])
+    assert_hides(admin_client.get(f"/admin/oauth_provider/consent/{consent.pk}/change/"), issued["hidden"])
