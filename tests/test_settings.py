@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
@@ -245,3 +247,13 @@ def test_http_is_never_passed_to_django_oauth_toolkit_as_a_scheme(settings):
     """http is allowed on loopback only, by our own rules (RFC 8252 §8.3)."""
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"]}
     assert oauth2_settings.ALLOWED_REDIRECT_URI_SCHEMES == ["https"]
+
+
+DOCS_SETTINGS = Path(__file__).resolve().parent.parent / "docs" / "settings.rst"
+
+
+@pytest.mark.parametrize("name", sorted(DEFAULTS))
+def test_every_setting_has_a_reference_entry(name):
+    text = DOCS_SETTINGS.read_text()
+    assert f".. _setting-{name}:" in text, f"docs/settings.rst has no section for {name}"
+    assert f":ref:`setting-{name}`" in text, f"the summary table in docs/settings.rst lacks {name}"
