@@ -18,9 +18,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from oauth2_provider.generators import generate_client_secret
 
-from .clients import disable_client, revoke_client_tokens, rotate_client_secret
+from . import signals
+from .clients import disable_client, register_client, revoke_client_tokens, rotate_client_secret
 from .consent import revoke_consent
 from .models import Application, AuditEvent, Consent
 from .models.applications import GrantType
@@ -44,7 +44,10 @@ URL_FIELD_OPTIONS: dict[str, Any] = {"assume_scheme": "https"} if django.VERSION
 
 
 class ApplicationForm(forms.ModelForm):
-    homepage_url = forms.URLField(required=False, **URL_FIELD_OPTIONS)
+    homepage_url = forms.URLField(required=False, label=_("Homepage URL"), **URL_FIELD_OPTIONS)
+    logo_url = forms.URLField(
+        required=False, label=_("Logo URL"), help_text=_("Shown on the consent page."), **URL_FIELD_OPTIONS
+    )
     grant_types = forms.MultipleChoiceField(
         choices=GrantType.choices,
         widget=forms.CheckboxSelectMultiple,
@@ -64,6 +67,7 @@ class ApplicationForm(forms.ModelForm):
             "allowed_scopes",
             "description",
             "homepage_url",
+            "logo_url",
             "user",
             "skip_authorization",
             "is_active",
@@ -127,9 +131,11 @@ class ApplicationAdmin(admin.ModelAdmin):
         self.message_user(request, _("Clients disabled."))
 
     def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
-        if not change and obj.client_type == Application.CLIENT_CONFIDENTIAL:
-            obj.client_secret = generate_client_secret()
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            # Generates a confidential client's secret and sends client_created.
+            register_client(obj)
 
     def response_add(
         self, request: HttpRequest, obj: Application, post_url_continue: Any = None
@@ -151,11 +157,25 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.action(description=_("Revoke selected tokens and their families"))
 def revoke_families(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Any) -> None:
-    families = {token.token_family for token in queryset if token.token_family}
-    count = sum(revoke_token_family(family) for family in families)
-    for token in queryset.filter(token_family__isnull=True):
-        token.revoke()
-        count += 1
+    count = 0
+    families: set[Any] = set()
+    for token in list(queryset):
+        if token.token_family in families:
+            continue
+        if token.token_family:
+            families.add(token.token_family)
+            revoked = revoke_token_family(token.token_family)
+        else:
+            token.revoke()
+            revoked = 1
+        count += revoked
+        signals.token_revoked.send(
+            sender=type(token),
+            application_id=token.application_id,
+            user_id=token.user_id,
+            token_family=token.token_family,
+            tokens_revoked=revoked,
+        )
     modeladmin.message_user(request, ngettext("Revoked %d token.", "Revoked %d tokens.", count) % count)
 
 

@@ -15,7 +15,7 @@ from django.dispatch import Signal
 from . import signals
 from .settings import provider_settings
 
-__all__ = ["AUDITED_SIGNALS", "connect", "record"]
+__all__ = ["AUDITED_SIGNALS", "connect", "record", "stored"]
 
 log = logging.getLogger("oauth_provider.audit")
 
@@ -37,11 +37,21 @@ def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, uuid.UUID) else value
 
 
+def stored(event: str, data: dict[str, Any]) -> bool:
+    """Whether an event becomes an AuditEvent row (with AUDIT_LOG_MODEL on).
+
+    Every refused request is a ``rate_limit_hit``; a row for each would turn a flood
+    of requests into a flood of database writes. Only the first refusal of a subject
+    in its window (or lockout) is stored; every one is still logged.
+    """
+    return event != "rate_limit_hit" or bool(data.get("first_in_window", True))
+
+
 def record(event: str, **data: Any) -> None:
-    """Log one event, and store it if AUDIT_LOG_MODEL is on."""
+    """Log one event, and store it if AUDIT_LOG_MODEL is on (see :func:`stored`)."""
     data = {key: _plain(value) for key, value in data.items() if key not in ("signal", "sender")}
     log.info(event, extra={"audit_event": event, "audit_data": data})
-    if provider_settings.AUDIT_LOG_MODEL:
+    if provider_settings.AUDIT_LOG_MODEL and stored(event, data):
         from .models import AuditEvent
 
         AuditEvent.objects.create(

@@ -1,4 +1,4 @@
-"""Operations on clients: create, rotate a secret, disable. Used by the admin and the commands."""
+"""Operations on clients: create, rotate a secret, revoke, disable. Used by the admin and the commands."""
 
 from __future__ import annotations
 
@@ -8,39 +8,65 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
 
 from . import signals
 from .hashing import hash_client_secret
 from .settings import provider_settings
 
-__all__ = ["create_client", "disable_client", "revoke_client_tokens", "rotate_client_secret"]
+__all__ = [
+    "create_client",
+    "disable_client",
+    "register_client",
+    "revoke_access",
+    "revoke_client_tokens",
+    "rotate_client_secret",
+]
 
 
 def create_client(**fields: Any) -> tuple[Any, str]:
     """Validate and save a new Application; returns it and its plaintext secret ("" if public).
 
-    A ``client_secret`` given in ``fields`` is used as is (deployments provisioning
-    clients from configuration); otherwise one is generated.
+    A ``client_secret`` given in ``fields`` is used (deployments provisioning clients
+    from configuration) and always hashed, even if it looks like a stored hash;
+    otherwise one is generated.
     """
-    Application = get_application_model()
-    application = Application(**fields)
-    if application.client_type == Application.CLIENT_CONFIDENTIAL and not fields.get("client_secret"):
-        application.client_secret = generate_client_secret()
+    secret = fields.pop("client_secret", None) or ""
+    application = get_application_model()(**fields)
+    if application.is_confidential:
+        # Hashed before validation: the plaintext may be longer than the column.
+        application.set_client_secret(secret or generate_client_secret())
     application.full_clean()
+    return application, register_client(application)
+
+
+def register_client(application: Any) -> str:
+    """Save a new, validated client and send ``client_created``; returns its plaintext secret.
+
+    A confidential client keeps a secret set with ``set_client_secret()`` or gets a
+    generated one; a public client gets none ("" is returned).
+    """
+    if application.is_confidential and not application.plaintext_client_secret:
+        application.set_client_secret(generate_client_secret())
     application.save()
-    secret = application.plaintext_client_secret or ""
     signals.client_created.send(
-        sender=Application, application_id=application.pk, client_id=application.client_id
+        sender=type(application), application_id=application.pk, client_id=application.client_id
     )
-    return application, secret
+    return application.plaintext_client_secret or ""
 
 
 def rotate_client_secret(
     application: Any, grace_seconds: int | None = None, new_secret: str | None = None
 ) -> str:
     """Give the client a new secret; the old one keeps working for ``grace_seconds``
-    (default ``CLIENT_SECRET_ROTATION_GRACE_SECONDS``). Returns the new plaintext secret."""
+    (default ``CLIENT_SECRET_ROTATION_GRACE_SECONDS``). Returns the new plaintext secret.
+
+    ``new_secret`` (else a generated one) is always hashed, even if it looks like a hash."""
     if not application.is_confidential:
         raise ValueError("Public clients have no secret to rotate.")
     grace = provider_settings.CLIENT_SECRET_ROTATION_GRACE_SECONDS if grace_seconds is None else grace_seconds
@@ -60,8 +86,13 @@ def rotate_client_secret(
     return secret
 
 
-def revoke_client_tokens(application: Any, user: Any = None) -> int:
-    """Revoke every token the client holds (for one owner, if given); returns how many."""
+def revoke_access(application: Any, user: Any = None) -> int:
+    """End what the client holds (for one owner, if given): revoke its refresh tokens, delete
+    its access tokens and its unused authorization codes. Sends no signal; returns the
+    number of tokens revoked.
+
+    Used codes are kept: exchanging one again still revokes what it issued.
+    """
     now = timezone.now()
     filters: dict[str, Any] = {"application": application}
     if user is not None:
@@ -73,13 +104,22 @@ def revoke_client_tokens(application: Any, user: Any = None) -> int:
             .update(revoked=now, updated=now, access_token=None)
         )
         access, _ = get_access_token_model().objects.filter(**filters).delete()
+        get_grant_model().objects.filter(consumed__isnull=True, **filters).delete()
+    return refresh + access
+
+
+def revoke_client_tokens(application: Any, user: Any = None) -> int:
+    """Revoke every token the client holds (for one owner, if given) and its unused
+    authorization codes; sends ``token_revoked`` and returns how many tokens were revoked."""
+    count = revoke_access(application, user=user)
     signals.token_revoked.send(
         sender=type(application),
         application_id=application.pk,
+        user_id=getattr(user, "pk", None),
         token_family=None,
-        tokens_revoked=refresh + access,
+        tokens_revoked=count,
     )
-    return refresh + access
+    return count
 
 
 def disable_client(application: Any) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from . import signals
+from .clients import revoke_access
 from .models import Consent
 from .scopes import parse_scope
 
@@ -44,17 +44,14 @@ def record_consent(user: Any, application: Any, scopes: Iterable[str]) -> Consen
 
 
 def revoke_consent(user: Any, application: Any) -> int:
-    """Revoke the owner's consent and every token the client holds for the owner."""
+    """Revoke the owner's consent, every token the client holds for the owner and the
+    authorization codes not yet exchanged, so nothing the client holds still works.
+    Returns the number of tokens revoked."""
     now = timezone.now()
     with transaction.atomic():
         Consent.objects.filter(user=user, application=application, revoked__isnull=True).update(
             revoked=now, updated=now
         )
-        refresh = (
-            get_refresh_token_model()
-            .objects.filter(user=user, application=application, revoked__isnull=True)
-            .update(revoked=now, updated=now, access_token=None)
-        )
-        access, _ = get_access_token_model().objects.filter(user=user, application=application).delete()
+        count = revoke_access(application, user=user)
     signals.consent_revoked.send(sender=Consent, user_id=user.pk, application_id=application.pk)
-    return refresh + access
+    return count

@@ -2,7 +2,8 @@
 
 Plain functions over strings, no request and no ORM. RFC 9700 §4.1.3 requires exact
 string matching; the one exception is the port of a loopback redirect URI, which a
-native app picks at run time (RFC 8252 §7.3).
+native app picks at run time (RFC 8252 §7.3). The origins a browser client may call
+the token endpoint from (CORS) follow the same scheme rules.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from urllib.parse import SplitResult, urlsplit
 __all__ = [
     "LOOPBACK_HOSTS",
     "is_loopback",
+    "origin_error",
     "redirect_uri_error",
     "redirect_schemes",
     "redirect_uri_matches",
@@ -22,6 +24,7 @@ __all__ = [
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 MAX_REDIRECT_URI_LENGTH = 2000
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _split(uri: str) -> SplitResult | None:
@@ -73,6 +76,52 @@ def redirect_uri_error(uri: str, allowed_schemes: Iterable[str], allow_http_loop
         return f"{uri!r} uses the scheme {scheme!r}, which is not in ALLOWED_REDIRECT_URI_SCHEMES."
     if scheme in ("https", "http") and not parts.hostname:
         return f"{uri!r} has no host."
+    return None
+
+
+def origin_error(origin: str, allow_http_loopback: bool) -> str | None:
+    """Why ``origin`` may not be registered as an allowed origin, or ``None`` if it may.
+
+    An origin is what a browser sends in the ``Origin`` header (RFC 6454 §6.1):
+    ``https://host`` or ``https://host:port``, with nothing after it. ``http`` is
+    allowed only on a loopback host, as for redirect URIs.
+    """
+    example = "for example 'https://app.example.com'"
+    if not origin or len(origin) > MAX_REDIRECT_URI_LENGTH or has_forbidden_characters(origin):
+        return f"{origin!r} is not an origin; write scheme://host[:port], {example}."
+    parts = _split(origin)
+    if parts is None or not parts.scheme or not parts.netloc:
+        return f"{origin!r} is not an origin; write scheme://host[:port], {example}."
+    if "*" in origin:
+        return f"{origin!r} has a wildcard; list each origin in full."
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return f"{origin!r} has user information; an origin is scheme://host[:port] only."
+    if parts.path or parts.query or parts.fragment or "?" in origin or "#" in origin:
+        bare = f"{parts.scheme}://{parts.netloc}"
+        return (
+            f"{origin!r} has a path, query or fragment; an origin is scheme://host[:port] "
+            f"only, here {bare!r}."
+        )
+    scheme = parts.scheme
+    if scheme == "http":
+        if not allow_http_loopback:
+            return f"{origin!r} uses http; only https origins are allowed."
+        if not is_loopback(origin):
+            return (
+                f"{origin!r} uses http on a non-loopback host; use https "
+                "(http is allowed on 127.0.0.1, [::1] and localhost only)."
+            )
+    elif scheme != "https":
+        return f"{origin!r} uses the scheme {scheme!r}; an allowed origin must use https."
+    if not parts.hostname:
+        return f"{origin!r} has no host."
+    if origin != origin.lower():
+        # Browsers send the scheme and host in lower case, and origins are compared exactly.
+        return f"{origin!r} has capital letters; browsers send {origin.lower()!r}."
+    if parts.port == DEFAULT_PORTS[scheme]:
+        # Browsers leave the default port out of the Origin header (RFC 6454 §6.2).
+        without_port = f"{scheme}://{parts.netloc.rsplit(':', 1)[0]}"
+        return f"{origin!r} names the default port; browsers send {without_port!r}."
     return None
 
 

@@ -17,7 +17,9 @@ __all__ = [
 
 #: A token was issued. Arguments: application_id, user_id, grant_type, scope, token_family.
 token_issued = Signal()
-#: A client revoked a token (RFC 7009). Arguments: application_id, token_family, tokens_revoked.
+#: Tokens were revoked: by a client (RFC 7009), or by an operator (a client's tokens, or a
+#: token family). Arguments: application_id, user_id (None when the tokens are not one
+#: owner's), token_family, tokens_revoked.
 token_revoked = Signal()
 #: A rotated refresh token was presented again; its family was revoked.
 #: Arguments: application_id, token_family, tokens_revoked.
@@ -29,7 +31,8 @@ authorization_code_reused = Signal()
 consent_given = Signal()
 #: An owner's stored consent was revoked. Arguments: user_id, application_id.
 consent_revoked = Signal()
-#: A request was refused by a rate limit or lockout. Arguments: endpoint, subject_kind.
+#: A request was refused by a rate limit or lockout. Arguments: endpoint, subject_kind,
+#: first_in_window (True for the subject's first refusal in this window or lockout).
 rate_limit_hit = Signal()
 #: A client was registered. Arguments: application_id, client_id.
 client_created = Signal()

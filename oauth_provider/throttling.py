@@ -71,25 +71,29 @@ def _guard(operation, default):
         raise CacheUnavailable() from exc
 
 
-def _count(key: str, window: int) -> tuple[int, int]:
-    """Count a hit in the window that started at the first hit; returns (count, seconds left).
+def _count(key: str, window: int) -> int:
+    """Count a hit in the window that started at the first hit; returns the count so far.
 
     A window anchored at the first hit, unlike a clock-aligned one, cannot be straddled
     to get twice the allowance.
     """
     cache = _cache()
-    now = time.time()
     if cache.add(key, 1, window):
-        cache.set(key + ":start", now, window)
-        return 1, window
+        cache.set(key + ":start", time.time(), window)
+        return 1
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add() and incr()
         cache.set(key, 1, window)
-        cache.set(key + ":start", now, window)
-        return 1, window
-    start = cache.get(key + ":start") or now
-    return count, max(1, int(start + window - now) + 1)
+        cache.set(key + ":start", time.time(), window)
+        return 1
+
+
+def _seconds_left(key: str, window: int) -> int:
+    """Seconds until the window counted under ``key`` ends (read only once over the limit)."""
+    now = time.time()
+    start = _cache().get(key + ":start") or now
+    return max(1, int(start + window - now) + 1)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -111,9 +115,13 @@ def check_rate(endpoint: str, request: HttpRequest, client_id: str | None) -> Li
     limit, window = parse_rate(rate)
     subjects = [("ip", client_ip(request))] + ([("client", client_id)] if client_id else [])
     for kind, value in subjects:
-        count, left = _guard(lambda k=kind, v=value: _count(_subject(f"{endpoint}:{k}", v), window), (0, 0))
+        key = _subject(f"{endpoint}:{kind}", value)
+        count = _guard(lambda k=key: _count(k, window), 0)
         if count > limit:
-            signals.rate_limit_hit.send(sender=Limited, endpoint=endpoint, subject_kind=kind)
+            left = _guard(lambda k=key: _seconds_left(k, window), window)
+            signals.rate_limit_hit.send(
+                sender=Limited, endpoint=endpoint, subject_kind=kind, first_in_window=count == limit + 1
+            )
             return Limited(
                 f"Too many {endpoint} requests from this {'address' if kind == 'ip' else 'client'}.", left
             )
@@ -127,11 +135,20 @@ def _lock_key(kind: str, value: str) -> str:
 def is_locked_out(subjects: list[tuple[str, str]]) -> Limited | None:
     """A lockout in force for any of ``subjects`` (kind, value)."""
     now = time.time()
-    for kind, value in subjects:
-        until = _guard(lambda k=kind, v=value: _cache().get(_lock_key(k, v)), None)
+    keys = {_lock_key(kind, value): (kind, value) for kind, value in subjects}
+    # One round trip for every subject: a lockout is rare, the question is asked every time.
+    found = _guard(lambda: _cache().get_many(list(keys)), {}) if keys else {}
+    for key, (kind, value) in keys.items():
+        until = found.get(key)
         if until and until > now:
-            signals.rate_limit_hit.send(sender=Limited, endpoint="lockout", subject_kind=kind)
-            return Limited("Too many failed attempts; wait before trying again.", int(until - now) + 1)
+            left = int(until - now) + 1
+            # One marker per lockout (its end time names it): true for its first refusal only.
+            marker = f"{_lock_key(kind, value)}:refused:{until}"
+            first = _guard(lambda m=marker, t=left: _cache().add(m, 1, t), True)
+            signals.rate_limit_hit.send(
+                sender=Limited, endpoint="lockout", subject_kind=kind, first_in_window=bool(first)
+            )
+            return Limited("Too many failed attempts; wait before trying again.", left)
     return None
 
 
@@ -144,7 +161,7 @@ def record_failure(subjects: list[tuple[str, str]]) -> None:
             continue
 
         def fail(kind: str = kind, value: str = value) -> None:
-            count, _ = _count(_subject(f"fail:{kind}", value), window)
+            count = _count(_subject(f"fail:{kind}", value), window)
             if count < limit:
                 return
             cache = _cache()

@@ -345,6 +345,7 @@ class OAuth2Validator(DOTValidator):
             signals.token_revoked.send(
                 sender=type(self),
                 application_id=request.client.pk,
+                user_id=found.user_id,
                 token_family=found.token_family,
                 tokens_revoked=count,
             )

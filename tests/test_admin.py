@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.test import Client
+from django.utils import timezone
 from oauth2_provider.models import (
     get_access_token_model,
     get_application_model,
@@ -14,6 +18,7 @@ from oauth_provider.admin import ApplicationForm
 from oauth_provider.hashing import hash_client_secret, hash_token, verify_client_secret
 from oauth_provider.models import Consent
 
+from .conftest import CLIENT_SECRET, basic_auth
 from .factories import ApplicationFactory
 
 Application = get_application_model()
@@ -36,6 +41,7 @@ def application_form(**overrides) -> dict:
         "allowed_scopes": "read",
         "description": "",
         "homepage_url": "",
+        "logo_url": "",
         "user": "",
         "skip_authorization": "",
         "is_active": "on",
@@ -70,6 +76,23 @@ def test_adding_a_confidential_client_shows_its_secret_once(created):
     assert len(secret) >= 32
     assert response.content.decode().count(secret) == 1
     assert application.client_id in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_secret_page_has_one_heading(created):
+    """The admin's base template shows the title; the page adds no second heading."""
+    response, _, _ = created
+    content = response.content.decode()
+    assert content.count("<h1") == 1
+    assert "<h1>Client created</h1>" in content
+
+
+@pytest.mark.django_db
+def test_a_long_secret_wraps_instead_of_overflowing(created):
+    response, secret, _ = created
+    content = response.content.decode()
+    assert f'<code class="client-secret">{secret}</code>' in content
+    assert ".client-secret { word-break: break-all; }" in content
 
 
 @pytest.mark.django_db
@@ -156,11 +179,139 @@ def test_adding_a_public_client_shows_no_secret(admin_client):
 
 
 @pytest.mark.django_db
+def test_the_logo_url_can_be_set(admin_client, created):
+    _, _, application = created
+    response = admin_client.post(
+        f"/admin/oauth_provider/application/{application.pk}/change/",
+        application_form(logo_url="https://bookings.example/logo.png"),
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.logo_url == "https://bookings.example/logo.png"
+
+
+@pytest.mark.django_db
+def test_an_allowed_origin_with_a_path_is_refused(admin_client):
+    response = admin_client.post(ADD_URL, application_form(allowed_origins="https://bookings.example/app"))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["allowed_origins"] == [
+        "'https://bookings.example/app' has a path, query or fragment; an origin is "
+        "scheme://host[:port] only, here 'https://bookings.example'."
+    ]
+    assert not Application.objects.filter(client_id="bookings-web").exists()
+
+
+@pytest.mark.django_db
 def test_an_invalid_redirect_uri_is_refused(admin_client):
     response = admin_client.post(ADD_URL, application_form(redirect_uris="http://bookings.example/callback"))
     assert response.status_code == 200
     assert "redirect_uris" in response.context["adminform"].form.errors
     assert not Application.objects.filter(client_id="bookings-web").exists()
+
+
+# --- actions on applications ----------------------------------------------------------------
+
+
+def run_action(admin_client, model: str, action: str, pks) -> object:
+    return admin_client.post(
+        f"/admin/oauth_provider/{model}/",
+        {"action": action, "_selected_action": [str(pk) for pk in pks], "index": "0"},
+    )
+
+
+def client_credentials(client_id: str, secret: str):
+    return Client().post(
+        "/oauth/token/",
+        "grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic_auth(client_id, secret),
+    )
+
+
+@pytest.fixture
+def service(db):
+    return ApplicationFactory(name="Nightly reports", grant_types="client_credentials", redirect_uris="")
+
+
+@pytest.fixture
+def rotated(admin_client, service):
+    """Rotates the service's secret with the admin action; returns (response, new secret)."""
+    response = run_action(admin_client, "application", "rotate_secret", [service.pk])
+    assert response.status_code == 200
+    (application, secret), *others = response.context["secrets"]
+    assert others == [] and application == service
+    return response, secret
+
+
+def test_the_rotated_secret_is_shown_once_on_a_page_that_is_not_cached(admin_client, service, rotated):
+    response, secret = rotated
+    assert response.templates[0].name == "oauth_provider/admin/client_secret.html"
+    assert "no-store" in cache_directives(response)
+    content = response.content.decode()
+    assert content.count(secret) == 1
+    assert content.count("<h1") == 1 and "<h1>New client secrets</h1>" in content
+    service.refresh_from_db()
+    assert service.client_secret == hash_client_secret(secret)
+    for page in (
+        admin_client.get(CHANGELIST_URL),
+        admin_client.get(f"/admin/oauth_provider/application/{service.pk}/change/"),
+    ):
+        assert page.status_code == 200
+        assert secret not in page.content.decode()
+        assert service.client_secret not in page.content.decode()
+
+
+def test_the_rotated_secret_works_and_the_old_one_during_the_grace_period(service, rotated, settings):
+    _, secret = rotated
+    assert client_credentials(service.client_id, secret).status_code == 200
+    assert client_credentials(service.client_id, CLIENT_SECRET).status_code == 200
+    service.refresh_from_db()
+    grace = settings.OAUTH_PROVIDER.get("CLIENT_SECRET_ROTATION_GRACE_SECONDS", 24 * 3600)
+    assert service.previous_client_secret_expires > timezone.now() + timedelta(seconds=grace - 60)
+
+
+def test_the_old_secret_fails_after_the_grace_period(service, rotated):
+    _, secret = rotated
+    Application.objects.filter(pk=service.pk).update(
+        previous_client_secret_expires=timezone.now() - timedelta(seconds=1)
+    )
+    refused = client_credentials(service.client_id, CLIENT_SECRET)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_client"
+    assert client_credentials(service.client_id, secret).status_code == 200
+
+
+def test_rotating_a_public_client_shows_no_secret(admin_client, public_client):
+    response = run_action(admin_client, "application", "rotate_secret", [public_client.pk])
+    assert response.status_code == 302
+    assert [str(m) for m in response.wsgi_request._messages] == ["Public clients have no secret to rotate."]
+
+
+def test_the_revoke_tokens_action_ends_every_token_of_the_client(admin_client, flow, confidential_client):
+    tokens = flow.tokens_for(confidential_client)
+    bystander = ApplicationFactory()
+    kept = flow.tokens_for(bystander)
+    response = run_action(admin_client, "application", "revoke_tokens", [confidential_client.pk])
+    assert response.status_code == 302
+    assert [str(m) for m in response.wsgi_request._messages] == ["Revoked 2 tokens."]
+    api = flow.api
+    assert api.get("/api/scoped/", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}").status_code == 401
+    refreshed = flow.token(
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        HTTP_AUTHORIZATION=basic_auth(confidential_client.client_id, CLIENT_SECRET),
+    )
+    assert refreshed.status_code == 400
+    assert api.get("/api/scoped/", HTTP_AUTHORIZATION=f"Bearer {kept['access_token']}").status_code == 200
+
+
+def test_the_disable_action_stops_the_client(admin_client, service):
+    assert client_credentials(service.client_id, CLIENT_SECRET).status_code == 200
+    response = run_action(admin_client, "application", "disable", [service.pk])
+    assert response.status_code == 302
+    assert [str(m) for m in response.wsgi_request._messages] == ["Clients disabled."]
+    service.refresh_from_db()
+    assert service.is_active is False
+    assert client_credentials(service.client_id, CLIENT_SECRET).status_code == 401
 
 
 # --- tokens and codes -----------------------------------------------------------------------
@@ -230,13 +381,6 @@ def test_detail_pages_show_no_token_values_or_hashes(admin_client, issued, model
 @pytest.mark.parametrize("model", MODEL_URLS)
 def test_tokens_and_codes_cannot_be_added_in_the_admin(admin_client, db, model):
     assert admin_client.get(f"/admin/oauth_provider/{model}/add/").status_code == 403
-
-
-def run_action(admin_client, model: str, action: str, pks) -> object:
-    return admin_client.post(
-        f"/admin/oauth_provider/{model}/",
-        {"action": action, "_selected_action": [str(pk) for pk in pks], "index": "0"},
-    )
 
 
 @pytest.mark.django_db

@@ -9,15 +9,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
 from oauth_provider import signals
 from oauth_provider.clients import create_client, disable_client, revoke_client_tokens, rotate_client_secret
-from oauth_provider.hashing import hash_client_secret, verify_client_secret
+from oauth_provider.hashing import hash_client_secret, is_hashed_secret, verify_client_secret
 
-from .conftest import CLIENT_SECRET, basic_auth
+from .conftest import CLIENT_SECRET, basic_auth, pkce_pair
 from .factories import ApplicationFactory, UserFactory
 
 Application = get_application_model()
@@ -104,6 +105,111 @@ def test_create_client_validates_before_saving(sent):
     assert "grant_types" in raised.value.message_dict
     assert not Application.objects.exists()
     assert sent == []
+
+
+def authenticates(flow, client_id: str, secret: str) -> bool:
+    """client_secret_post, so a secret with ``+`` or ``=`` needs no Basic encoding (RFC 6749 §2.3.1)."""
+    data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    return flow.token(data).status_code == 200
+
+
+#: Secrets someone might choose that look like what the database stores.
+HASH_LOOKALIKES = [
+    pytest.param(lambda: hash_client_secret("another secret"), id="our-keyed-hash"),
+    pytest.param(lambda: "hmac-sha256$" + "chosen-by-someone-" * 3, id="our-prefix"),
+    pytest.param(lambda: make_password("another secret", hasher="pbkdf2_sha256"), id="django-pbkdf2"),
+    pytest.param(lambda: make_password("another secret", hasher="md5"), id="django-md5"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lookalike", HASH_LOOKALIKES)
+def test_a_given_secret_is_hashed_even_if_it_looks_like_a_hash(flow, lookalike):
+    chosen = lookalike()
+    assert is_hashed_secret(chosen)
+    application, secret = create_client(
+        name="Provisioned", client_type="confidential", grant_types="client_credentials", client_secret=chosen
+    )
+    assert secret == chosen
+    stored = Application.objects.values_list("client_secret", flat=True).get(pk=application.pk)
+    assert stored == hash_client_secret(chosen)
+    assert authenticates(flow, application.client_id, chosen)
+    assert not authenticates(flow, application.client_id, stored)
+
+
+@pytest.mark.parametrize("lookalike", HASH_LOOKALIKES)
+def test_a_rotated_secret_is_hashed_even_if_it_looks_like_a_hash(flow, service, lookalike):
+    chosen = lookalike()
+    assert rotate_client_secret(service, grace_seconds=0, new_secret=chosen) == chosen
+    stored = Application.objects.values_list("client_secret", flat=True).get(pk=service.pk)
+    assert stored == hash_client_secret(chosen)
+    assert authenticates(flow, service.client_id, chosen)
+    assert not authenticates(flow, service.client_id, stored)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lookalike", HASH_LOOKALIKES)
+def test_set_client_secret_hashes_whatever_it_is_given(lookalike):
+    chosen = lookalike()
+    application = ApplicationFactory.build(grant_types="client_credentials", redirect_uris="")
+    application.set_client_secret(chosen)
+    application.save()
+    assert application.plaintext_client_secret == chosen
+    stored = Application.objects.values_list("client_secret", flat=True).get(pk=application.pk)
+    assert stored == hash_client_secret(chosen)
+
+
+@pytest.mark.django_db
+def test_a_public_client_keeps_no_secret_set_on_it():
+    application = ApplicationFactory.build(client_type="public", redirect_uris="https://spa.example/cb")
+    application.set_client_secret("s" * 40)
+    application.save()
+    assert application.plaintext_client_secret is None
+    assert Application.objects.values_list("client_secret", flat=True).get(pk=application.pk) == ""
+
+
+@pytest.mark.django_db
+def test_allowed_origins_are_validated(sent):
+    with pytest.raises(ValidationError) as raised:
+        create_client(
+            name="SPA",
+            client_type="public",
+            redirect_uris="https://spa.example/cb",
+            allowed_origins="https://spa.example http://spa.example https://spa.example/app",
+        )
+    assert raised.value.message_dict == {
+        "allowed_origins": [
+            "'http://spa.example' uses http on a non-loopback host; use https "
+            "(http is allowed on 127.0.0.1, [::1] and localhost only).",
+            "'https://spa.example/app' has a path, query or fragment; an origin is "
+            "scheme://host[:port] only, here 'https://spa.example'.",
+        ]
+    }
+    assert not Application.objects.exists()
+    assert sent == []
+
+
+@pytest.mark.django_db
+def test_valid_allowed_origins_are_stored():
+    application, _ = create_client(
+        name="SPA",
+        client_type="public",
+        redirect_uris="https://spa.example/cb",
+        allowed_origins="https://spa.example http://localhost:5173",
+    )
+    application.refresh_from_db()
+    assert application.allowed_origin_list == ["https://spa.example", "http://localhost:5173"]
+
+
+@pytest.mark.django_db
+def test_loopback_origins_follow_the_loopback_redirect_uri_setting(settings):
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "ALLOW_HTTP_LOOPBACK_REDIRECT_URIS": False}
+    application = ApplicationFactory.build(allowed_origins="http://localhost:5173")
+    with pytest.raises(ValidationError) as raised:
+        application.full_clean()
+    assert raised.value.message_dict["allowed_origins"] == [
+        "'http://localhost:5173' uses http; only https origins are allowed."
+    ]
 
 
 @pytest.mark.django_db
@@ -221,6 +327,15 @@ def test_revoking_a_clients_tokens_leaves_other_clients_alone(flow, confidential
     assert RefreshToken.objects.get(application=bystander).revoked is None
     revoked = [kwargs for name, kwargs in sent if name == "token_revoked"]
     assert [(k["application_id"], k["tokens_revoked"]) for k in revoked] == [(confidential_client.pk, 2)]
+
+
+def test_revoking_a_clients_tokens_ends_its_unused_codes(flow, confidential_client):
+    verifier, challenge = pkce_pair()
+    code = flow.get_code(confidential_client, challenge=challenge)["code"]
+    revoke_client_tokens(confidential_client)
+    response = flow.exchange(confidential_client, code, verifier=verifier)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
 
 
 def test_revoking_one_owners_tokens_at_a_client(flow, confidential_client, owner):

@@ -226,6 +226,10 @@ def test_the_secret_can_come_from_standard_input():
         ),
         (["--grant-type", "authorization_code"], "redirect_uris: The authorization code and implicit grants"),
         (["--grant-type", "client_credentials", "--homepage-url", "not a url"], "homepage_url: "),
+        (
+            ["--grant-type", "client_credentials", "--allowed-origin", "https://spa.example/"],
+            "allowed_origins: 'https://spa.example/' has a path, query or fragment",
+        ),
     ],
 )
 @pytest.mark.django_db

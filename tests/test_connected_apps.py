@@ -14,12 +14,12 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
 from oauth_provider.consent import revoke_consent
 from oauth_provider.models import Consent
 
-from .conftest import CLIENT_SECRET, PASSWORD, Flow, basic_auth
+from .conftest import CLIENT_SECRET, PASSWORD, Flow, basic_auth, pkce_pair
 from .factories import ApplicationFactory, UserFactory
 
 CONNECTED = "/oauth/connected-apps/"
@@ -253,6 +253,36 @@ def test_revoke_ends_consent_and_every_token_at_once(flow, owner, confidential_c
     assert f"{confidential_client.name} can no longer access your account." in after.content.decode()
     # The client has to ask again.
     assert authorize(flow, confidential_client).status_code == 200
+
+
+def test_revoke_ends_authorization_codes_not_yet_exchanged(flow, owner, confidential_client):
+    """A code issued before the revocation must not turn into tokens after it."""
+    verifier, challenge = pkce_pair()
+    flow.tokens_for(confidential_client)  # connected, with a used code
+    pending = flow.get_code(confidential_client, challenge=challenge)["code"]
+    used = get_grant_model().objects.get(consumed__isnull=False)
+
+    assert revoke_with_csrf(csrf_browser(owner), confidential_client).status_code == 302
+
+    response = flow.exchange(confidential_client, pending, verifier=verifier)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert not get_access_token_model().objects.exists()
+    # The used code stays, so a replay of it is still recognised (RFC 6749 §4.1.2).
+    assert list(get_grant_model().objects.all()) == [used]
+
+
+def test_revoke_leaves_other_owners_codes_alone(flow, owner, confidential_client):
+    someone = UserFactory()
+    other_flow = Flow(browser=Client(), api=Client())
+    other_flow.browser.force_login(someone)
+    verifier, challenge = pkce_pair()
+    theirs = other_flow.get_code(confidential_client, challenge=challenge)["code"]
+    flow.tokens_for(confidential_client)
+
+    revoke_with_csrf(csrf_browser(owner), confidential_client)
+
+    assert other_flow.exchange(confidential_client, theirs, verifier=verifier).status_code == 200
 
 
 def test_revoking_a_token_only_client(flow, owner):

@@ -9,6 +9,7 @@ import pytest
 
 from oauth_provider.redirect_uris import (
     MAX_REDIRECT_URI_LENGTH,
+    origin_error,
     redirect_uri_error,
     redirect_uri_matches,
     with_response_parameter,
@@ -258,6 +259,124 @@ def test_the_port_of_a_non_loopback_registration_may_not_vary():
 def test_loopback_port_freedom_does_not_extend_to_https_on_loopback():
     """Only ``http`` loopback URIs are native-app listeners (RFC 8252 §7.3)."""
     assert redirect_uri_matches("https://127.0.0.1:8443/cb", ["https://127.0.0.1/cb"]) is False
+
+
+# --- allowed origins (CORS): origin_error -------------------------------------------------
+
+ORIGINS_ACCEPTED = [
+    "https://spa.example",
+    "https://spa.example:8443",
+    "https://app.spa.example",
+    "https://[2001:db8::1]",
+    # http only on loopback, as for redirect URIs (RFC 8252 §8.3).
+    "http://localhost:3000",
+    "http://localhost",
+    "http://127.0.0.1:5173",
+    "http://[::1]:8080",
+]
+
+
+@pytest.mark.parametrize("origin", ORIGINS_ACCEPTED)
+def test_registrable_origins(origin):
+    assert origin_error(origin, allow_http_loopback=True) is None
+
+
+ORIGINS_REJECTED = [
+    # (origin, the exact message)
+    (
+        "https://spa.example/",
+        "'https://spa.example/' has a path, query or fragment; an origin is scheme://host[:port] "
+        "only, here 'https://spa.example'.",
+    ),
+    (
+        "https://spa.example/app",
+        "'https://spa.example/app' has a path, query or fragment; an origin is scheme://host[:port] "
+        "only, here 'https://spa.example'.",
+    ),
+    (
+        "https://spa.example?x=1",
+        "'https://spa.example?x=1' has a path, query or fragment; an origin is scheme://host[:port] "
+        "only, here 'https://spa.example'.",
+    ),
+    (
+        "https://spa.example#top",
+        "'https://spa.example#top' has a path, query or fragment; an origin is scheme://host[:port] "
+        "only, here 'https://spa.example'.",
+    ),
+    (
+        "https://spa.example#",
+        "'https://spa.example#' has a path, query or fragment; an origin is scheme://host[:port] "
+        "only, here 'https://spa.example'.",
+    ),
+    (
+        "http://spa.example",
+        "'http://spa.example' uses http on a non-loopback host; use https "
+        "(http is allowed on 127.0.0.1, [::1] and localhost only).",
+    ),
+    (
+        "http://localhost.evil.example",
+        "'http://localhost.evil.example' uses http on a non-loopback host; use https "
+        "(http is allowed on 127.0.0.1, [::1] and localhost only).",
+    ),
+    ("ftp://spa.example", "'ftp://spa.example' uses the scheme 'ftp'; an allowed origin must use https."),
+    (
+        "chrome-extension://abcdef",
+        "'chrome-extension://abcdef' uses the scheme 'chrome-extension'; an allowed origin must use https.",
+    ),
+    (
+        "spa.example",
+        "'spa.example' is not an origin; write scheme://host[:port], for example 'https://app.example.com'.",
+    ),
+    (
+        "null",
+        "'null' is not an origin; write scheme://host[:port], for example 'https://app.example.com'.",
+    ),
+    (
+        "https://",
+        "'https://' is not an origin; write scheme://host[:port], for example 'https://app.example.com'.",
+    ),
+    (
+        "https://spa.example:port",
+        "'https://spa.example:port' is not an origin; write scheme://host[:port], for example "
+        "'https://app.example.com'.",
+    ),
+    (
+        "https://spa .example",
+        "'https://spa .example' is not an origin; write scheme://host[:port], for example "
+        "'https://app.example.com'.",
+    ),
+    ("https://*.spa.example", "'https://*.spa.example' has a wildcard; list each origin in full."),
+    (
+        "https://user@spa.example",
+        "'https://user@spa.example' has user information; an origin is scheme://host[:port] only.",
+    ),
+    ("https://:443", "'https://:443' has no host."),
+    (
+        "https://Spa.Example",
+        "'https://Spa.Example' has capital letters; browsers send 'https://spa.example'.",
+    ),
+    (
+        "HTTPS://spa.example",
+        "'HTTPS://spa.example' has capital letters; browsers send 'https://spa.example'.",
+    ),
+    (
+        "https://spa.example:443",
+        "'https://spa.example:443' names the default port; browsers send 'https://spa.example'.",
+    ),
+    ("http://[::1]:80", "'http://[::1]:80' names the default port; browsers send 'http://[::1]'."),
+]
+
+
+@pytest.mark.parametrize(("origin", "message"), ORIGINS_REJECTED)
+def test_unregistrable_origins_are_rejected_with_a_message(origin, message):
+    assert origin_error(origin, allow_http_loopback=True) == message
+
+
+@pytest.mark.parametrize("origin", ["http://localhost:3000", "http://127.0.0.1", "http://[::1]:8080"])
+def test_loopback_http_origins_are_refused_when_the_site_turns_it_off(origin):
+    assert origin_error(origin, allow_http_loopback=False) == (
+        f"{origin!r} uses http; only https origins are allowed."
+    )
 
 
 # --- RFC 9207 §2: with_response_parameter ----------------------------------------------

@@ -11,7 +11,7 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AbstractApplication, ApplicationManager
 
 from ..hashing import hash_client_secret, is_hashed_secret
-from ..redirect_uris import redirect_schemes, redirect_uri_error, redirect_uri_matches
+from ..redirect_uris import origin_error, redirect_schemes, redirect_uri_error, redirect_uri_matches
 from ..scopes import invalid_scope_tokens, parse_scope
 from ..settings import provider_settings
 
@@ -40,12 +40,19 @@ REDIRECT_GRANTS = {GrantType.AUTHORIZATION_CODE, GrantType.IMPLICIT}
 
 class HashedSecretField(models.CharField):
     """Stores only the keyed hash of a client secret; the plaintext is kept on the
-    instance as ``plaintext_client_secret`` after the first save, to be shown once."""
+    instance as ``plaintext_client_secret`` after the first save, to be shown once.
+
+    A value that already looks like a stored hash (``hmac-sha256$…`` or a Django
+    password hash) is saved as it is, so an existing hash can be copied in. A secret
+    someone chose could look like one too: set secrets with
+    :meth:`Application.set_client_secret`, which hashes whatever it is given.
+    """
 
     def pre_save(self, model_instance: Any, add: bool) -> str:
         value = getattr(model_instance, self.attname) or ""
         if model_instance.client_type == AbstractApplication.CLIENT_PUBLIC:
             value = ""
+            model_instance.plaintext_client_secret = None
         elif value and not is_hashed_secret(value):
             model_instance.plaintext_client_secret = value
             value = hash_client_secret(value)
@@ -117,6 +124,12 @@ class Application(AbstractApplication):
     def natural_key(self) -> tuple[str]:
         return (self.client_id,)
 
+    def set_client_secret(self, secret: str) -> None:
+        """Store the hash of ``secret``, whatever it looks like, and keep the plaintext on
+        the instance to be shown once; takes effect on the next ``save()``."""
+        self.client_secret = hash_client_secret(secret)
+        self.plaintext_client_secret = secret
+
     @property
     def grant_type_list(self) -> list[str]:
         return parse_scope(self.grant_types)
@@ -128,6 +141,10 @@ class Application(AbstractApplication):
     @property
     def redirect_uri_list(self) -> list[str]:
         return self.redirect_uris.split()
+
+    @property
+    def allowed_origin_list(self) -> list[str]:
+        return self.allowed_origins.split()
 
     @property
     def is_confidential(self) -> bool:
@@ -174,6 +191,10 @@ class Application(AbstractApplication):
             errors.setdefault("redirect_uris", []).append(
                 "The authorization code and implicit grants need at least one redirect URI."
             )
+        for origin in self.allowed_origin_list:
+            message = origin_error(origin, provider_settings.ALLOW_HTTP_LOOPBACK_REDIRECT_URIS)
+            if message:
+                errors.setdefault("allowed_origins", []).append(message)
         bad = invalid_scope_tokens(self.allowed_scope_list)
         unknown_scopes = [s for s in self.allowed_scope_list if s not in provider_settings.SCOPES]
         if bad or unknown_scopes:

@@ -3,9 +3,9 @@
 A client is connected while the logged-in owner has an active consent for it, an
 unexpired access token, or a refresh token that is neither revoked nor past
 ``REFRESH_TOKEN_EXPIRE_SECONDS``. Revoking goes through
-:func:`oauth_provider.consent.revoke_consent`: the consent and every token the client
-holds for this owner stop working at once. Only the owner's own connections are
-reachable; any other id is a 404.
+:func:`oauth_provider.consent.revoke_consent`: the consent, every token the client
+holds for this owner and its authorization codes not yet exchanged stop working at
+once. Only the owner's own connections are reachable; any other id is a 404.
 """
 
 from __future__ import annotations
