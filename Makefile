@@ -6,7 +6,8 @@
 #   make screenshots   rerun the browser tests, saving docs/_static/screenshots/*.png
 #   make lint    ruff, ruff format --check, missing-migration check, mypy
 #   make docs    build the HTML docs, warnings as errors
-#   make demo    seed and run the example project on http://127.0.0.1:8000/
+#   make demo    seed and run the demo: hotel site on http://127.0.0.1:8000/, partner app on :8001
+#   make demo-walkthrough  run every grant against the running demo, headless
 #   make bench   benchmark against plain django-oauth-toolkit on SQLite and PostgreSQL
 #   make clean   remove the virtualenv, caches and build output
 
@@ -24,11 +25,13 @@ export PGHOST PGPORT PGUSER
 # Extra pytest arguments, e.g. make test-sqlite PYTEST_ARGS="-k refresh -x".
 PYTEST_ARGS ?=
 LINT_PATHS := oauth_provider tests example_project
-# Another address works too (make demo DEMO_ADDR=127.0.0.1:8001); the clients follow it.
+# Other addresses work too (make demo DEMO_ADDR=127.0.0.1:9000 DEMO_CLIENT_ADDR=127.0.0.1:9001);
+# the clients' redirect URIs follow. DEMO_DATABASE=postgres runs the hotel site on PostgreSQL.
 DEMO_ADDR ?= 127.0.0.1:8000
-DEMO := cd example_project && DEMO_ADDR=$(DEMO_ADDR) ../$(BIN)/python manage.py
+DEMO_CLIENT_ADDR ?= 127.0.0.1:8001
+DEMO := cd example_project && DEMO_ADDR=$(DEMO_ADDR) DEMO_CLIENT_ADDR=$(DEMO_CLIENT_ADDR) ../$(BIN)/python manage.py
 
-.PHONY: venv test test-sqlite test-postgres browser-deps screenshots lint docs demo bench clean
+.PHONY: venv test test-sqlite test-postgres browser-deps screenshots lint docs demo demo-walkthrough bench clean
 
 venv: $(STAMP)
 
@@ -91,11 +94,12 @@ lint: venv
 docs: venv
 	$(BIN)/sphinx-build -W -b html docs docs/_build/html
 
+# Migrates and seeds, then serves both sites until Ctrl-C (demo/management/commands/run_demo.py).
 demo: venv
-	$(DEMO) migrate --noinput
-	$(DEMO) seed_demo
-	$(DEMO) demo_instructions
-	$(DEMO) runserver $(DEMO_ADDR)
+	$(DEMO) run_demo
+
+demo-walkthrough: venv
+	$(DEMO) walkthrough --settings=partner.settings
 
 # Extra arguments for bench/run.py, e.g. make bench BENCH_ARGS="--rounds 5 --duration 5".
 BENCH_ARGS ?=
@@ -113,5 +117,5 @@ bench:
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info docs/_build .pytest_cache .mypy_cache .ruff_cache .tox
-	rm -f example_project/db.sqlite3
+	rm -f example_project/db.sqlite3 example_project/partner.sqlite3
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

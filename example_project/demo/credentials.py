@@ -1,51 +1,67 @@
-"""Fixed demo credentials, so that ``make demo`` can print commands that work as they are.
+"""The demo's addresses, users and clients, with fixed credentials.
 
-Demo only: these values are public. Never reuse them on a real site.
+Demo only: these values are public, printed at start and written in the docs. Never reuse
+them on a real site. ``seed_demo`` registers them on the authorization server, and the
+partner app (``partner.settings``) reads its own client credentials from here; a real
+client would read them from its own configuration.
 """
 
 import os
 
-USERNAME = "alice"
-PASSWORD = "alice-demo-password"
+# The authorization server (which also serves the hotel API) and the partner app.
+# `make demo DEMO_ADDR=127.0.0.1:9000 DEMO_CLIENT_ADDR=127.0.0.1:9001` moves them.
+AS_ADDR = os.environ.get("DEMO_ADDR", "127.0.0.1:8000")
+CLIENT_ADDR = os.environ.get("DEMO_CLIENT_ADDR", "127.0.0.1:8001")
+AS_URL = f"http://{AS_ADDR}"
+CLIENT_URL = f"http://{CLIENT_ADDR}"
 
-# `make demo DEMO_ADDR=127.0.0.1:8001` serves (and registers the clients) elsewhere.
-BASE_URL = "http://" + os.environ.get("DEMO_ADDR", "127.0.0.1:8000")
-REDIRECT_URI = f"{BASE_URL}/demo/callback/"
+# username -> password and what the user is in the demo.
+USERS = {
+    "alice": {"password": "alice-demo-password", "role": "guest with two bookings"},
+    "sam": {"password": "sam-demo-password", "role": "front desk at Harbour View Hotel"},
+    "maria": {"password": "maria-demo-password", "role": "manager of both hotels"},
+    "admin": {"password": "admin-demo-password", "role": "superuser, for /admin/"},
+}
 
-# client_id -> Application fields; "client_secret" is hashed when saved.
+SCOPES = {
+    "bookings:read": "See your hotel bookings",
+    "bookings:write": "Book and cancel hotel rooms for you",
+    "hotel:manage": "Manage the rooms and bookings of the hotel you work at",
+    "reports:read": "Read the reports of the hotels you manage",
+}
+
+# client_id -> options of `manage.py oauth_provider_create_client`.
 CLIENTS = {
-    "demo-web": {
-        "name": "Demo web app (confidential, authorization code)",
+    "partner-web": {
+        "name": "Partner Travel",
+        "description": "A travel app that shows and books your hotel stays.",
         "client_type": "confidential",
-        "client_secret": "demo-web-secret-not-for-production",
-        "grant_types": "authorization_code refresh_token",
-        "redirect_uris": REDIRECT_URI,
-        "allowed_scopes": "read write",
+        "client_secret": "partner-web-demo-secret-not-for-production",
+        "grant_type": ["authorization_code", "refresh_token"],
+        "redirect_uri": [f"{CLIENT_URL}/callback/"],
+        "scope": list(SCOPES),
     },
-    "demo-service": {
-        "name": "Demo service (client credentials; resource server)",
+    "partner-service": {
+        "name": "Partner Travel reports service",
         "client_type": "confidential",
-        "client_secret": "demo-service-secret-not-for-production",
-        "grant_types": "client_credentials",
-        "redirect_uris": "",
-        "allowed_scopes": "read",
-        "can_introspect_any_token": True,
+        "client_secret": "partner-service-demo-secret-not-for-production",
+        "grant_type": ["client_credentials"],
+        "scope": ["reports:read"],
     },
-    "demo-public": {
-        "name": "Demo single-page app (public, authorization code + PKCE)",
+    "partner-cli": {
+        "name": "Partner Travel command line (password grant: discouraged)",
+        "description": "Shows the password grant, which RFC 9700 says must not be used.",
+        "client_type": "confidential",
+        "client_secret": "partner-cli-demo-secret-not-for-production",
+        "grant_type": ["password", "refresh_token"],
+        "scope": ["bookings:read"],
+    },
+    "partner-implicit": {
+        "name": "Partner Travel legacy page (implicit grant: discouraged)",
+        "description": "Shows the implicit grant, which RFC 9700 says should not be used.",
         "client_type": "public",
-        "client_secret": "",
-        "grant_types": "authorization_code refresh_token",
-        "redirect_uris": REDIRECT_URI,
-        "allowed_scopes": "read",
-    },
-    "demo-legacy": {
-        "name": "Demo legacy app (password + implicit: discouraged by RFC 9700)",
-        "client_type": "confidential",
-        "client_secret": "demo-legacy-secret-not-for-production",
-        "grant_types": "password implicit refresh_token",
-        "redirect_uris": REDIRECT_URI,
-        "allowed_scopes": "read write",
-        "description": "Legacy grants, discouraged by RFC 9700; kept to show how they behave.",
+        "grant_type": ["implicit"],
+        "redirect_uri": [f"{CLIENT_URL}/implicit/"],
+        "scope": ["bookings:read"],
     },
 }

@@ -1,6 +1,15 @@
-"""Settings for the demo site. For local use only: DEBUG is on and the secret key is public."""
+"""The authorization server and hotel API of the demo. Local use only: DEBUG is on and the
+secret key is public.
 
+SQLite by default (``db.sqlite3`` here, or the file ``DEMO_DATABASE_NAME`` names);
+``DEMO_DATABASE=postgres`` uses PostgreSQL: database ``DEMO_DATABASE_NAME`` (default
+``oauth_provider_demo``) on ``PGHOST``, ``PGPORT`` as ``PGUSER`` (libpq reads ``PGPASSWORD``).
+"""
+
+import os
 from pathlib import Path
+
+from demo import credentials
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -15,13 +24,17 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
     "oauth2_provider",
     "oauth_provider",
+    "hotels",
     "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "demo.cors.partner_cors",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -47,17 +60,52 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+if os.environ.get("DEMO_DATABASE") == "postgres":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.environ.get("DEMO_DATABASE_NAME", "oauth_provider_demo"),
+            "USER": os.environ.get("PGUSER", "postgres"),
+            "HOST": os.environ.get("PGHOST", "127.0.0.1"),
+            "PORT": os.environ.get("PGPORT", "5432"),
+        }
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("DEMO_DATABASE_NAME", BASE_DIR / "db.sqlite3"),
+        }
+    }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 STATIC_URL = "static/"
 
+# The partner app runs on the same host, another port; browsers share cookies across
+# ports, so each site names its own.
+SESSION_COOKIE_NAME = "hotel_sessionid"
+CSRF_COOKIE_NAME = "hotel_csrftoken"
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 OAUTH_PROVIDER = {
-    "SCOPES": {
-        "read": "See your profile",
-        "write": "Change your profile",
-    },
+    "SCOPES": credentials.SCOPES,
+    "ISSUER": credentials.AS_URL,
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["oauth_provider.authentication.BearerTokenAuthentication"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The browsable API would need a session; the demo API takes bearer tokens only.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hotel booking API (oauth_provider demo)",
+    "DESCRIPTION": "Hotels and rooms are public; bookings, hotel management and reports need "
+    "an OAuth 2.0 access token with the scopes each operation lists.",
+    "VERSION": "1.0",
 }

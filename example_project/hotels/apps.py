@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class HotelsConfig(AppConfig):
+    name = "hotels"
+    verbose_name = "Hotels"
+
+    def ready(self):
+        import oauth_provider.openapi  # noqa: F401 (registers the drf-spectacular extension)

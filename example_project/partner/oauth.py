@@ -1,0 +1,229 @@
+"""The partner's OAuth 2.0 client: every grant through requests-oauthlib's OAuth2Session.
+
+Nothing here builds a grant request by hand; the library does, and the flow trace
+records what it sent (a ``requests`` response hook, :class:`partner.trace.Trace`).
+Revocation (RFC 7009) and introspection (RFC 7662) are not in the library: they are plain
+authenticated form POSTs.
+"""
+
+import functools
+import os
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from django.conf import settings
+from oauthlib.oauth2 import (
+    BackendApplicationClient,
+    LegacyApplicationClient,
+    MobileApplicationClient,
+    WebApplicationClient,
+)
+from requests.auth import HTTPBasicAuth
+from requests_oauthlib import OAuth2Session
+
+__all__ = [
+    "AuthorizationFailed",
+    "api_session",
+    "authorization_request",
+    "call_api",
+    "endpoints",
+    "exchange_code",
+    "implicit_request",
+    "implicit_token",
+    "introspect",
+    "password_session",
+    "refresh",
+    "revoke",
+    "service_session",
+]
+
+# The demo's servers listen on http://127.0.0.1. oauthlib insists on TLS (RFC 6749 §3.1)
+# unless told otherwise; a real client never sets this.
+os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+# The owner may untick scopes on the consent page, and the server then grants fewer
+# (RFC 6749 §3.3); the token response's "scope" says which.
+os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
+
+TIMEOUT = 10
+
+
+class AuthorizationFailed(Exception):
+    """The authorization response cannot be trusted or carries an error."""
+
+
+def registration(name: str) -> dict:
+    """The client's registration at the authorization server: client_id, secret, redirect URI."""
+    return settings.OAUTH_CLIENTS[name]
+
+
+def discover(session=None) -> dict:
+    """The authorization server's metadata document (RFC 8414)."""
+    url = f"{settings.AUTHORIZATION_SERVER}/.well-known/oauth-authorization-server"
+    response = (session or requests).get(url, timeout=TIMEOUT)
+    response.raise_for_status()
+    return response.json()
+
+
+@functools.cache
+def endpoints() -> dict:
+    """The metadata, fetched once per process (an exception is not cached)."""
+    return discover()
+
+
+def traced(session, trace):
+    return trace.attach(session) if trace is not None else session
+
+
+# Authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636) ------------------------------
+
+
+def authorization_request(scopes: list[str]) -> tuple[str, dict]:
+    """Step (A): the authorization URL, and what to keep until the owner comes back:
+    the ``state`` (RFC 6749 §10.12) and the PKCE ``code_verifier``."""
+    web = registration("partner-web")
+    client = WebApplicationClient(web["client_id"])
+    oauth = OAuth2Session(client=client, redirect_uri=web["redirect_uri"], scope=scopes, pkce="S256")
+    url, state = oauth.authorization_url(endpoints()["authorization_endpoint"])
+    return url, {"state": state, "code_verifier": client.code_verifier}
+
+
+def check_issuer(authorization_response: str) -> None:
+    """RFC 9207: the response names the server that issued it, against mix-up attacks."""
+    metadata = endpoints()
+    if not metadata.get("authorization_response_iss_parameter_supported"):
+        return
+    issuer = parse_qs(urlsplit(authorization_response).query).get("iss", [None])[0]
+    if issuer != metadata["issuer"]:
+        raise AuthorizationFailed(f"The response names issuer {issuer!r}, not {metadata['issuer']!r}.")
+
+
+def exchange_code(authorization_response: str, pending: dict, trace=None) -> dict:
+    """Steps (B) to (D): check ``state`` and ``iss``, exchange the code with the verifier.
+
+    The library raises ``MismatchingStateError`` for a wrong state and, for an error
+    response such as ``access_denied``, the matching oauthlib error.
+    """
+    web = registration("partner-web")
+    oauth = OAuth2Session(web["client_id"], redirect_uri=web["redirect_uri"], state=pending["state"])
+    check_issuer(authorization_response)
+    return traced(oauth, trace).fetch_token(
+        endpoints()["token_endpoint"],
+        authorization_response=authorization_response,
+        client_secret=web["client_secret"],  # HTTP Basic (client_secret_basic)
+        code_verifier=pending["code_verifier"],
+        timeout=TIMEOUT,
+    )
+
+
+def api_session(token: dict, token_updater, trace=None) -> OAuth2Session:
+    """A session that sends the access token (step E) and refreshes it when it expires."""
+    web = registration("partner-web")
+    oauth = OAuth2Session(
+        web["client_id"],
+        token=token,
+        auto_refresh_url=endpoints()["token_endpoint"],
+        token_updater=token_updater,
+    )
+    return traced(oauth, trace)
+
+
+def call_api(oauth: OAuth2Session, method: str, path: str, client: str = "partner-web", **kwargs):
+    """Call the hotel API, e.g. ``call_api(oauth, "GET", "/bookings/")``."""
+    registered = registration(client)
+    return oauth.request(
+        method,
+        f"{settings.API_URL}{path}",
+        # Authenticate an automatic refresh (RFC 6749 §6) with HTTP Basic.
+        client_id=registered["client_id"],
+        client_secret=registered["client_secret"],
+        timeout=TIMEOUT,
+        **kwargs,
+    )
+
+
+def refresh(oauth: OAuth2Session, client: str = "partner-web", refresh_token: str | None = None) -> dict:
+    """Steps (G) and (H): a new access token, and a new refresh token (they rotate)."""
+    registered = registration(client)
+    return oauth.refresh_token(
+        endpoints()["token_endpoint"],
+        refresh_token=refresh_token,
+        auth=HTTPBasicAuth(registered["client_id"], registered["client_secret"]),
+        timeout=TIMEOUT,
+    )
+
+
+# The other grants -------------------------------------------------------------------------
+
+
+def service_session(trace=None) -> OAuth2Session:
+    """Client credentials (RFC 6749 §4.4): the partner's reports service acting for itself."""
+    service = registration("partner-service")
+    oauth = OAuth2Session(client=BackendApplicationClient(service["client_id"]), scope=service["scopes"])
+    traced(oauth, trace).fetch_token(
+        endpoints()["token_endpoint"], client_secret=service["client_secret"], timeout=TIMEOUT
+    )
+    return oauth
+
+
+def password_session(username: str, password: str, trace=None) -> OAuth2Session:
+    """Password grant (RFC 6749 §4.3). Discouraged: RFC 9700 §2.4 says it MUST NOT be used,
+    since the client sees the owner's password. Only the partner-cli client may use it."""
+    cli = registration("partner-cli")
+    oauth = OAuth2Session(client=LegacyApplicationClient(cli["client_id"]), scope=cli["scopes"])
+    traced(oauth, trace).fetch_token(
+        endpoints()["token_endpoint"],
+        username=username,
+        password=password,
+        client_secret=cli["client_secret"],
+        timeout=TIMEOUT,
+    )
+    return oauth
+
+
+def implicit_request() -> tuple[str, str]:
+    """Implicit grant (RFC 6749 §4.2): the authorization URL and its state. Discouraged
+    (RFC 9700 §2.1.2): the token travels in the URL. Only partner-implicit may use it."""
+    legacy = registration("partner-implicit")
+    oauth = OAuth2Session(
+        client=MobileApplicationClient(legacy["client_id"]),
+        redirect_uri=legacy["redirect_uri"],
+        scope=legacy["scopes"],
+    )
+    return oauth.authorization_url(endpoints()["authorization_endpoint"])
+
+
+def implicit_token(redirect_url: str, state: str) -> OAuth2Session:
+    """The token from the fragment of the redirect, after checking ``state``."""
+    legacy = registration("partner-implicit")
+    oauth = OAuth2Session(client=MobileApplicationClient(legacy["client_id"]), state=state)
+    oauth.token_from_fragment(redirect_url)
+    return oauth
+
+
+# Token utilities (not grants; requests-oauthlib has no helper for them) ---------------------
+
+
+def revoke(token: str, hint: str, client: str = "partner-web", trace=None) -> requests.Response:
+    """RFC 7009: revoking a refresh token also ends the access tokens issued with it."""
+    registered = registration(client)
+    session = traced(requests.Session(), trace)
+    return session.post(
+        endpoints()["revocation_endpoint"],
+        data={"token": token, "token_type_hint": hint},
+        auth=(registered["client_id"], registered["client_secret"]),
+        timeout=TIMEOUT,
+    )
+
+
+def introspect(token: str, client: str = "partner-web", trace=None) -> dict:
+    """RFC 7662: is the token active, for whom and with which scopes (own tokens only)."""
+    registered = registration(client)
+    session = traced(requests.Session(), trace)
+    response = session.post(
+        endpoints()["introspection_endpoint"],
+        data={"token": token},
+        auth=(registered["client_id"], registered["client_secret"]),
+        timeout=TIMEOUT,
+    )
+    response.raise_for_status()
+    return response.json()

@@ -1,0 +1,219 @@
+"""The demo in ``example_project/``: ``manage.py run_demo`` (what ``make demo`` runs) starts
+the hotel site and the partner app as subprocesses on free ports, and the ``walkthrough``
+command runs every grant against them, as a person would after ``make demo``.
+
+With ``TEST_DATABASE=postgres`` the hotel site runs on PostgreSQL, in a database named after
+the test database with ``_demo`` appended, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+EXAMPLE_PROJECT = Path(__file__).resolve().parent.parent / "example_project"
+READY = "Stop the demo with Ctrl-C."
+PARTS = [
+    "Authorization server metadata (RFC 8414)",
+    "General: hotels and rooms, no token",
+    "User: authorization code grant with PKCE and state, as alice (RFC 6749 §4.1)",
+    "Refresh token grant, with rotation (RFC 6749 §6)",
+    "Other: introspection (RFC 7662) and revocation (RFC 7009)",
+    "Hotel: staff member sam with hotel:manage",
+    "Manager: maria with reports:read",
+    "Manager: the reports service, client credentials grant (RFC 6749 §4.4)",
+    "Password grant, as alice (RFC 6749 §4.3; discouraged)",
+    "Implicit grant, as alice (RFC 6749 §4.2; discouraged)",
+]
+
+
+def free_port(preferred: int = 0) -> int:
+    """``preferred`` if it is free, else a free port the system picks."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def postgres_database() -> str | None:
+    """The demo's PostgreSQL database in a PostgreSQL run, else None."""
+    if os.environ.get("TEST_DATABASE") != "postgres":
+        return None
+    return os.environ.get("TEST_DATABASE_NAME", "test_oauth_provider") + "_demo"
+
+
+def drop_postgres_database(name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        dbname="postgres",
+        host=os.environ.get("PGHOST", "127.0.0.1"),
+        port=os.environ.get("PGPORT", "5432"),
+        user=os.environ.get("PGUSER", "postgres"),
+        autocommit=True,
+    ) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@dataclass
+class Demo:
+    as_url: str
+    client_url: str
+    env: dict[str, str]
+    log: Path
+
+    def manage(self, *arguments: str, **env: str) -> subprocess.CompletedProcess:
+        """``python manage.py ...`` in the example project, against these servers (or ``env``'s)."""
+        return subprocess.run(
+            [sys.executable, "manage.py", *arguments],
+            cwd=EXAMPLE_PROJECT,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+        )
+
+
+@contextmanager
+def running_demo(directory: Path, ports: tuple[int, int] = (0, 0)) -> Iterator[Demo]:
+    """``manage.py run_demo`` on two free ports (``ports`` if they are free), with fresh
+    databases; stopped afterwards."""
+    as_addr, client_addr = (f"127.0.0.1:{free_port(port)}" for port in ports)
+    env = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
+    env.update(
+        DEMO_ADDR=as_addr,
+        DEMO_CLIENT_ADDR=client_addr,
+        PARTNER_DATABASE_NAME=str(directory / "partner.sqlite3"),
+        PYTHONUNBUFFERED="1",
+    )
+    database = postgres_database()
+    if database:
+        drop_postgres_database(database)
+        env.update(DEMO_DATABASE="postgres", DEMO_DATABASE_NAME=database)
+    else:
+        env.update(DEMO_DATABASE_NAME=str(directory / "demo.sqlite3"))
+    log = directory / "run_demo.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "run_demo"],
+            cwd=EXAMPLE_PROJECT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        while READY not in log.read_text():
+            if process.poll() is not None:
+                pytest.fail(f"run_demo stopped with status {process.returncode}:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield Demo(f"http://{as_addr}", f"http://{client_addr}", env, log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait()
+        if database:
+            drop_postgres_database(database)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Iterator[Demo]:
+    with running_demo(tmp_path_factory.mktemp("demo")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def walkthrough(demo) -> subprocess.CompletedProcess:
+    return demo.manage("walkthrough", "--settings=partner.settings")
+
+
+def part(output: str, title: str) -> str:
+    """The lines the walkthrough printed for one part."""
+    match = re.search(rf"^== {re.escape(title)}\n(.*?)(?=^== |\Z)", output, re.MULTILINE | re.DOTALL)
+    assert match, f"No part {title!r} in:\n{output}"
+    return match.group(1)
+
+
+def test_run_demo_prints_the_urls_and_the_demo_credentials(demo):
+    printed = demo.log.read_text()
+    assert "Partner Travel, the client:" in printed
+    assert f"{demo.client_url}/" in printed
+    assert f"{demo.as_url}/" in printed
+    assert "alice   alice-demo-password" in printed
+    assert "partner-web       partner-web-demo-secret-not-for-production" in printed
+
+
+def test_the_walkthrough_passes(walkthrough):
+    assert walkthrough.returncode == 0, walkthrough.stdout + walkthrough.stderr
+    assert "FAIL" not in walkthrough.stdout
+    assert f"All {len(PARTS)} parts passed" in walkthrough.stdout
+
+
+@pytest.mark.parametrize("title", PARTS)
+def test_each_part_of_the_walkthrough_passes(walkthrough, title):
+    lines = part(walkthrough.stdout, title)
+    assert "FAIL" not in lines, lines
+    assert "ok  " in lines, lines
+
+
+def test_the_authorization_code_grant_shows_steps_a_to_f(walkthrough):
+    """RFC 6749 §1.2: the abstract protocol flow, one labelled step per message."""
+    lines = part(walkthrough.stdout, PARTS[2])
+    letters = re.findall(r"^  \(([A-H])\) ", lines, re.MULTILINE)
+    assert letters[:6] == ["A", "B", "C", "D", "E", "F"]
+    assert "code_challenge_method=S256" in lines
+    # Secrets and tokens are redacted to four characters: the code in (B).
+    assert re.search(r"GET /callback/\?code=[^&…]{4}…&state=", lines)
+
+
+def test_the_refresh_is_steps_g_and_h_and_a_spent_refresh_token_is_refused(walkthrough):
+    """RFC 6749 §1.5 and §6, with rotation: the old refresh token is refused afterwards."""
+    assert "(G) Client -> AS" in part(walkthrough.stdout, PARTS[3])
+    assert "the spent refresh token is refused (invalid_grant)" in part(walkthrough.stdout, PARTS[4])
+
+
+def test_no_secret_is_printed(walkthrough):
+    """Tokens and secrets show only their first four characters."""
+    assert "partner-web-demo-secret" not in walkthrough.stdout
+    assert "alice-demo-password" not in walkthrough.stdout
+    assert not re.search(r"(access_token|refresh_token|code)=[A-Za-z0-9]{5,}", walkthrough.stdout)
+
+
+def test_the_walkthrough_fails_when_the_server_does_not_answer(demo):
+    """The exit status tells: nothing listens on this port, so every part fails."""
+    result = demo.manage("walkthrough", "--settings=partner.settings", DEMO_ADDR=f"127.0.0.1:{free_port()}")
+    assert result.returncode == 1
+    assert f"{len(PARTS)} of {len(PARTS)} parts failed" in result.stderr
+
+
+def test_the_command_line_client_shows_the_password_grant(demo):
+    result = demo.manage("password_grant", "--settings=partner.settings", "--password=alice-demo-password")
+    assert result.returncode == 0, result.stderr
+    assert "discouraged" in result.stderr
+    assert "Harbour View Hotel, room 101" in result.stdout
+
+
+def test_the_partner_reports_page_uses_client_credentials(demo):
+    page = requests.get(f"{demo.client_url}/reports/", timeout=10)
+    assert page.status_code == 200
+    assert "Alpine Lodge" in page.text
+    assert "grant_type=client_credentials" in page.text
+    assert "partner-service-demo-secret" not in page.text
+
+
+def test_the_api_schema_lists_the_scopes_of_each_operation(demo):
+    schema = requests.get(f"{demo.as_url}/api/schema/?format=json", timeout=10).json()
+    assert schema["paths"]["/api/bookings/"]["post"]["security"] == [{"oauth2": ["bookings:write"]}]
+    assert schema["paths"]["/api/hotels/"]["get"].get("security", []) in ([], [{}])
