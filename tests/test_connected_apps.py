@@ -99,6 +99,7 @@ def test_pages_are_never_cached_nor_framed(flow, confidential_client):
         response = flow.browser.get(url)
         assert response.status_code == 200
         assert response["X-Frame-Options"] == "DENY"
+        assert response["Content-Security-Policy"] == "frame-ancestors 'none'"
         cache_control = response["Cache-Control"]
         assert "no-store" in cache_control and "no-cache" in cache_control and "private" in cache_control
 

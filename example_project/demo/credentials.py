@@ -35,6 +35,7 @@ CLIENTS = {
     "partner-web": {
         "name": "Partner Travel",
         "description": "A travel app that shows and books your hotel stays.",
+        "homepage_url": f"{CLIENT_URL}/",
         "client_type": "confidential",
         "client_secret": "partner-web-demo-secret-not-for-production",
         "grant_type": ["authorization_code", "refresh_token"],

@@ -23,7 +23,6 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.csrf import csrf_protect
 from django.views.generic import TemplateView
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
@@ -33,6 +32,7 @@ from ..models import Consent
 from ..scopes import parse_scope
 from ..settings import provider_settings
 from .authorize import web_url
+from .framing import deny_framing
 
 __all__ = [
     "ConnectedApp",
@@ -137,7 +137,7 @@ class OwnerPageMixin(LoginRequiredMixin):
 
 
 # The pages show and change what an owner granted: never cached, never framed, CSRF-checked.
-OWNER_PAGE_DECORATORS = [xframe_options_deny, never_cache, csrf_protect]
+OWNER_PAGE_DECORATORS = [deny_framing, never_cache, csrf_protect]
 
 
 @method_decorator(OWNER_PAGE_DECORATORS, name="dispatch")
