@@ -11,6 +11,10 @@ fixed time on one site, then on the other. The table shows the median over round
 requests/s, p50 and p99, the ratios and the targets; the same goes, with every
 round, to ``bench/results/latest-<db>.json``.
 
+With ``--scale ROWS`` (repeatable, PostgreSQL only) it measures this package's site
+alone instead, with its token tables padded to each size (``bench_fill``), and writes
+``bench/results/scale-<db>.json``.
+
 Every load run is bounded by wrk's ``--duration`` and a subprocess timeout; servers
 are stopped however the run ends. A scenario that got any answer but 200, or ran out
 of single-use tokens, is reported and makes the exit status 1. A missed target does not.
@@ -140,8 +144,16 @@ SCENARIOS = [
     ),
     Scenario(
         "protected_get",
-        "DRF GET with a bearer token (read scope)",
+        "DRF GET with a bearer token (read scope); oauth_provider caches the token for 5 s",
         url="protected",
+        method="GET",
+        bearer=True,
+        expect="message",
+    ),
+    Scenario(
+        "protected_get_uncached",
+        "the same GET, the token checked in the database on every request",
+        url="protected_uncached",
         method="GET",
         bearer=True,
         expect="message",
@@ -246,6 +258,23 @@ def reset_database(db: str, site: Site) -> None:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
+def settle_database(db: str, site: Site) -> None:
+    """Write out what seeding left pending, so that it does not land in the first measurement:
+    the WAL checkpoint (and, on PostgreSQL, the statistics autovacuum would gather soon)."""
+    if db == "sqlite":
+        with sqlite3.connect(VAR_DIR / f"{site.database}.sqlite3") as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    import psycopg
+
+    with psycopg.connect(dbname=f"bench_{site.database}", autocommit=True, **pg_params()) as connection:
+        connection.execute("VACUUM (ANALYZE)")
+        try:
+            connection.execute("CHECKPOINT")
+        except psycopg.Error:
+            pass  # CHECKPOINT needs a superuser (or pg_checkpoint); the measurement runs without it
+
+
 def database_version(db: str) -> str:
     if db == "sqlite":
         return "SQLite " + sqlite3.sqlite_version
@@ -267,8 +296,10 @@ def site_env(db: str, site: Site) -> dict[str, str]:
     return env
 
 
-def manage(db: str, site: Site, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "django", *args], env=site_env(db, site), check=True, timeout=300)
+def manage(db: str, site: Site, *args: str, timeout: int = 300) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "django", *args], env=site_env(db, site), check=True, timeout=timeout
+    )
 
 
 def free_port() -> int:
@@ -380,6 +411,7 @@ class SiteUnderTest:
         manage(self.db, self.site, "migrate", "--noinput", "--verbosity=0")
         seed = ["bench_seed", f"--count={self.options.tokens}", f"--out={self.dir}", "--verbosity=0"]
         manage(self.db, self.site, *seed)
+        settle_database(self.db, self.site)
         self.manifest = json.loads((self.dir / "manifest.json").read_text())
         rounds = self.options.rounds
         for kind, name in self.manifest["body_files"].items():
@@ -558,8 +590,8 @@ def table(results: dict[str, dict[str, Any]], targets: list[dict[str, Any]]) -> 
     ours, dot = SITES[0].key, SITES[1].key
     columns = f"{'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>7}"
     lines = [
-        f"{'scenario':<19} {'oauth_provider':^31}   {'django-oauth-toolkit':^31}   {'ratio':>6}",
-        f"{'':<19} {columns}   {columns}   {'req/s':>6}",
+        f"{'scenario':<22} {'oauth_provider':^31}   {'django-oauth-toolkit':^31}   {'ratio':>6}",
+        f"{'':<22} {columns}   {columns}   {'req/s':>6}",
     ]
     problems = []
     for scenario in SCENARIOS:
@@ -576,7 +608,7 @@ def table(results: dict[str, dict[str, Any]], targets: list[dict[str, Any]]) -> 
             problems += [f"{site} {scenario.name}: {problem}" for problem in summary["problems"]]
         measured = ratio(results, (ours, scenario.name), (dot, scenario.name))
         shown = f"{measured:>5.1f}x" if measured is not None else f"{'-':>6}"
-        lines.append(f"{scenario.name:<19} {cells[0]}   {cells[1]}   {shown}")
+        lines.append(f"{scenario.name:<22} {cells[0]}   {cells[1]}   {shown}")
     lines.append("")
     lines.append(f"{'target (oauth_provider req/s)':<40} {'measured':>9} {'goal':>9}")
     for row in targets:
@@ -659,6 +691,106 @@ def run_database(db: str, options: argparse.Namespace) -> bool:
     return "INVALID" not in text
 
 
+# -- scale mode -----------------------------------------------------------------------------
+
+#: What --scale measures: lookups by an indexed value, and inserts into the big tables.
+SCALE_SCENARIOS = ["protected_get_uncached", "introspection", "client_credentials"]
+
+
+def measure_scale(db: str, options: argparse.Namespace) -> dict[int, dict[str, dict[str, Any]]]:
+    """This package's site at each --scale size: size -> scenario name -> summary."""
+    site = SiteUnderTest(db, SITES[0], options)
+    scenarios = [s for s in SCENARIOS if s.name in SCALE_SCENARIOS]
+    results: dict[int, dict[str, dict[str, Any]]] = {}
+    for size in options.scale:
+        site.prepare()
+        print(f"[{db}] padding the token tables to {size:,} rows each", flush=True)
+        started = time.monotonic()
+        manage(db, site.site, "bench_fill", f"--size={size}", "--verbosity=0", timeout=3600)
+        settle_database(db, site.site)
+        print(f"[{db}] padded in {time.monotonic() - started:.0f} s", flush=True)
+        runs: dict[str, list] = {s.name: [] for s in scenarios}
+        with ExitStack() as stack:
+            site.start(stack)
+            for scenario in scenarios:
+                site.check(scenario)
+                if options.warmup and scenario.method == "GET":
+                    site.wrk(scenario, options.warmup)
+            for number in range(options.rounds):
+                for scenario in scenarios:
+                    runs[scenario.name].append(site.wrk(scenario, options.duration, number))
+                    rate = runs[scenario.name][-1]["rps"]
+                    print(
+                        f"[{db}] {size:,} rows, round {number + 1}: {scenario.name} {rate:.1f} req/s",
+                        flush=True,
+                    )
+        results[size] = {name: summarize(rounds) for name, rounds in runs.items()}
+    return results
+
+
+def scale_table(results: dict[int, dict[str, dict[str, Any]]]) -> str:
+    sizes = sorted(results)
+    columns = f"{'req/s':>8} {'p50 ms':>7} {'cpu ms':>7}"
+    lines = [
+        f"{'scenario':<22} " + "   ".join(f"{f'{size:,} tokens':^24}" for size in sizes) + f"   {'ratio':>6}",
+        f"{'':<22} " + "   ".join(columns for _ in sizes) + f"   {'req/s':>6}",
+    ]
+    problems = []
+    for name in SCALE_SCENARIOS:
+        cells = []
+        for size in sizes:
+            summary = results[size][name]
+            cells.append(f"{summary['rps']:>8.1f} {summary['p50_ms']:>7.1f} {summary['worker_cpu_ms']:>7.2f}")
+            problems += [f"{size:,} rows {name}: {problem}" for problem in summary["problems"]]
+        first, last = results[sizes[0]][name]["rps"], results[sizes[-1]][name]["rps"]
+        shown = f"{last / first:>5.2f}x" if first else f"{'-':>6}"
+        lines.append(f"{name:<22} " + "   ".join(cells) + f"   {shown}")
+    lines.append("")
+    lines.append(f"ratio: req/s with {sizes[-1]:,} tokens over req/s with {sizes[0]:,}")
+    if problems:
+        lines.append("")
+        lines += [f"INVALID: {problem}" for problem in problems]
+    return "\n".join(lines)
+
+
+def run_scale(db: str, options: argparse.Namespace) -> bool:
+    """Scale mode on ``db``: prints the table, writes bench/results/scale-<db>.json."""
+    started = time.monotonic()
+    load_before = os.getloadavg()[0]
+    results = measure_scale(db, options)
+    text = scale_table(results)
+    version = database_version(db)
+    print(
+        f"\n{version}; {options.workers} gunicorn sync workers; wrk {options.connections} connections; "
+        f"median of {options.rounds} rounds of {options.duration} s; {os.cpu_count()} CPUs, "
+        f"load average {load_before:.1f} before\n\n{text}\n",
+        flush=True,
+    )
+    RESULTS_DIR.mkdir(exist_ok=True)
+    document = {
+        "database": db,
+        "database_version": version,
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "load_average_before": round(load_before, 2)},
+        "versions": versions(),
+        "options": {
+            "workers": options.workers,
+            "connections": options.connections,
+            "rounds": options.rounds,
+            "seconds_per_round": options.duration,
+            "sizes": options.scale,
+        },
+        "scenarios": {s.name: s.description for s in SCENARIOS if s.name in SCALE_SCENARIOS},
+        "results": {str(size): by_name for size, by_name in results.items()},
+        "table": text.splitlines(),
+        "elapsed_seconds": round(time.monotonic() - started, 1),
+    }
+    path = RESULTS_DIR / f"scale-{db}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"wrote {path.relative_to(BENCH_DIR.parent)} ({document['elapsed_seconds']:.0f} s)", flush=True)
+    return "INVALID" not in text
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", action="append", choices=["sqlite", "postgres"], help="repeatable")
@@ -673,6 +805,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--scenario", action="append", choices=[s.name for s in SCENARIOS], help="repeatable")
     parser.add_argument("--site", action="append", choices=[s.key for s in SITES], help="repeatable")
+    parser.add_argument(
+        "--scale",
+        action="append",
+        type=int,
+        metavar="ROWS",
+        help="scale mode (PostgreSQL): this package only, with the token tables padded to ROWS "
+        "rows each; repeatable, e.g. --scale 1000 --scale 1000000",
+    )
     options = parser.parse_args(argv)
     options.db = options.db or ["sqlite"]
     options.site = options.site or [s.key for s in SITES]
@@ -684,6 +824,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--warmup must be between 0 and 10 seconds")
     if not 100 * options.rounds <= options.tokens <= 200_000:
         parser.error("--tokens must be between 100 per round and 200000")
+    if options.scale:
+        if options.db != ["postgres"]:
+            parser.error("--scale needs --db postgres (the tables are padded with generate_series)")
+        if any(not 1_000 <= size <= 10_000_000 for size in options.scale):
+            parser.error("--scale sizes must be between 1000 and 10000000")
     return options
 
 
@@ -702,7 +847,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             continue
         try:
-            valid = run_database(db, options) and valid
+            run = run_scale if options.scale else run_database
+            valid = run(db, options) and valid
         except BenchError as error:
             print(f"[{db}] error: {error}", file=sys.stderr)
             valid = False

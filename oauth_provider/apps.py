@@ -1,6 +1,6 @@
 """App config. Importing it configures django-oauth-toolkit, before any model module loads."""
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 from .dot import configure_django_oauth_toolkit
@@ -20,8 +20,13 @@ class OAuthProviderConfig(AppConfig):
         from . import (
             audit,
             checks,  # noqa: F401  (registers the system checks)
+            token_cache,
         )
         from .log_filters import silence_oauthlib_debug
 
         silence_oauthlib_debug()
         audit.connect()
+        token_cache.connect()
+        if apps.is_installed("drf_spectacular"):
+            # drf-spectacular finds an extension once its class is defined.
+            from . import openapi  # noqa: F401

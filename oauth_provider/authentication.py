@@ -47,13 +47,18 @@ def as_drf_exception(error: BearerError) -> exceptions.APIException:
 class BearerTokenAuthentication(BaseAuthentication):
     """Authenticates ``Authorization: Bearer <token>`` (and, if allowed, a form body token)."""
 
+    #: Whether a token validated in the last ``ACCESS_TOKEN_CACHE_SECONDS`` may be accepted
+    #: without a query. Set it to ``False`` on a subclass for views that must see every
+    #: revocation at once even when the setting is on.
+    use_token_cache = True
+
     def authenticate(self, request: Request) -> tuple[Any, AccessTokenInfo] | None:
         django_request = request._request
         try:
             value = bearer_token_from(django_request)
             if value is None:
                 return None
-            info = validate_access_token(value)
+            info = validate_access_token(value, use_cache=self.use_token_cache)
         except BearerError as error:
             setattr(django_request, ERROR_ATTRIBUTE, error)
             raise as_drf_exception(error) from error

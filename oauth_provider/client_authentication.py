@@ -16,6 +16,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_application_model
 
 from .hashing import hash_client_secret, verify_client_secret
+from .prepared import PreparedLookup
 
 __all__ = [
     "ClientCredentials",
@@ -75,12 +76,17 @@ def read_credentials(
     return ClientCredentials(body_client_id, "", "none")
 
 
+#: The client by its ``client_id`` (a unique index).
+CLIENT_BY_ID = PreparedLookup(
+    get_application_model, lambda model, client_id: model.objects.filter(client_id=client_id)
+)
+
+
 def load_client(client_id: str):
     """The active Application with ``client_id``, or ``None``."""
     if not client_id or "\x00" in client_id or len(client_id) > 255:
         return None
-    Application = get_application_model()
-    client = Application.objects.filter(client_id=client_id).first()
+    client = CLIENT_BY_ID.first(client_id)
     if client is None or not client.is_usable(None):
         return None
     return client
@@ -115,6 +121,9 @@ def authenticate(credentials: ClientCredentials):
         return client if _previous_secret_matches(client, credentials.client_secret) else None
     current = hash_client_secret(credentials.client_secret)
     if client.client_secret != current:
-        type(client).objects.filter(pk=client.pk).update(client_secret=current)
+        # Only if the stored hash is still the one verified: a secret rotated meanwhile stays.
+        type(client).objects.filter(pk=client.pk, client_secret=client.client_secret).update(
+            client_secret=current
+        )
         client.client_secret = current
     return client

@@ -6,9 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+from oauth2_provider.models import get_refresh_token_model
 
 from .hashing import hash_token
+from .resource_server import ACCESS_TOKEN_BY_CHECKSUM
 from .settings import provider_settings
 
 __all__ = ["introspect"]
@@ -41,12 +42,7 @@ def _common(token: Any, issuer: str) -> dict[str, Any]:
 
 
 def _access_token(value: str, client: Any, issuer: str) -> dict[str, Any] | None:
-    token = (
-        get_access_token_model()
-        .objects.select_related("application", "user")
-        .filter(token_checksum=hash_token(value))
-        .first()
-    )
+    token = ACCESS_TOKEN_BY_CHECKSUM.first(hash_token(value))
     if token is None:
         return None
     if token.is_expired() or not _usable(token) or not _visible_to(token, client):

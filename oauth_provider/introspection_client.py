@@ -3,19 +3,22 @@
 Results are cached in Django's cache for at most ``INTROSPECTION_CACHE_SECONDS`` and
 never beyond the token's ``exp``, so a revocation reaches this server within that
 window (DOT #970 cached for hours). Inactive answers are not cached. An unreachable
-or misbehaving authorization server is :class:`AuthorizationServerUnavailable`
-(a 503), never a valid token.
+or misbehaving authorization server, or an active answer whose claims have the wrong
+types, is :class:`AuthorizationServerUnavailable` (a 503), never a valid token. A
+token whose owner is disabled on this server is refused here too.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from datetime import datetime, timezone
 from typing import Any
 
 import requests
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 
@@ -36,17 +39,17 @@ def _cache():
 
 def _cached(key: str) -> dict[str, Any] | None:
     try:
-        return _cache().get(key)
+        data = _cache().get(key)
     except Exception:  # a cache outage must not take the API down; ask the server instead
         log.warning("introspection cache unavailable; asking the authorization server")
         return None
+    return data if isinstance(data, dict) else None
 
 
-def _remember(key: str, data: dict[str, Any]) -> None:
+def _remember(key: str, data: dict[str, Any], expires: datetime | None) -> None:
     ttl = int(provider_settings.INTROSPECTION_CACHE_SECONDS)
-    exp = data.get("exp")
-    if isinstance(exp, (int, float)):
-        ttl = min(ttl, int(exp - time.time()))
+    if expires is not None:
+        ttl = min(ttl, int(expires.timestamp() - time.time()))
     if ttl <= 0:
         return
     try:
@@ -78,17 +81,56 @@ def _ask_authorization_server(value: str) -> dict[str, Any]:
     return data
 
 
+def _malformed(claim: str) -> AuthorizationServerUnavailable:
+    log.error("introspection answer has a malformed %r claim", claim)
+    return AuthorizationServerUnavailable()
+
+
+def _optional_str(data: dict[str, Any], claim: str) -> str | None:
+    value = data.get(claim)
+    if value is not None and not isinstance(value, str):
+        raise _malformed(claim)
+    return value
+
+
+def _expiry(data: dict[str, Any]) -> datetime | None:
+    """RFC 7662 §2.2 ``exp``: seconds since the epoch, a finite number, or absent."""
+    exp = data.get("exp")
+    if exp is None:
+        return None
+    if isinstance(exp, bool) or not isinstance(exp, (int, float)):
+        raise _malformed("exp")
+    try:
+        if not math.isfinite(exp):  # NaN or infinity; an int too large for a float raises
+            raise ValueError(exp)
+        return datetime.fromtimestamp(exp, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise _malformed("exp") from exc
+
+
+def _check_claims(data: dict[str, Any]) -> datetime | None:
+    """Raise 503 unless every claim we read has its RFC 7662 §2.2 type; returns the expiry."""
+    for claim in ("scope", "client_id", "username", "token_type"):
+        _optional_str(data, claim)
+    return _expiry(data)
+
+
 def _user_for(username: str | None) -> Any:
     if not username:
         return AnonymousUser()
     User = get_user_model()
-    user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()
-    if user is None and provider_settings.INTROSPECTION_CREATE_USERS:
-        user = User._default_manager.create_user(**{User.USERNAME_FIELD: username})
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    if user is None or not user.is_active:
-        return AnonymousUser()
+    lookup = {User.USERNAME_FIELD: username}
+    user: Any
+    if provider_settings.INTROSPECTION_CREATE_USERS:
+        # get_or_create: two requests for a new owner at once create one user, not an error.
+        user, _ = User._default_manager.get_or_create(**lookup, defaults={"password": make_password(None)})
+    else:
+        user = User._default_manager.filter(**lookup).first()
+        if user is None:
+            return AnonymousUser()
+    if not user.is_active:
+        # As in local validation: a token is no good once its owner is disabled here.
+        raise InvalidToken("The resource owner's account is disabled.")
     return user
 
 
@@ -96,23 +138,24 @@ def introspect_remotely(value: str) -> AccessTokenInfo:
     """Validate ``value`` with the authorization server (or a cached answer)."""
     key = CACHE_PREFIX + hash_token(value)
     data = _cached(key)
+    fresh = data is None
     if data is None:
         data = _ask_authorization_server(value)
-        if data["active"]:
-            _remember(key, data)
-    if not data["active"]:
+    if not data.get("active"):
         raise InvalidToken("The access token is not active.")
-    if str(data.get("token_type", "Bearer")).lower() != "bearer":
+    # Checked before caching, so a malformed answer is never remembered.
+    expires = _check_claims(data)
+    if fresh:
+        _remember(key, data, expires)
+    if (data.get("token_type") or "Bearer").lower() != "bearer":
         # e.g. a refresh token: active, but not something a resource server may accept.
         raise InvalidToken("The token is not an access token.")
-    exp = data.get("exp")
-    expires = datetime.fromtimestamp(exp, tz=timezone.utc) if isinstance(exp, (int, float)) else None
     if expires is not None and expires.timestamp() <= time.time():
         raise InvalidToken("The access token has expired.")
     username = data.get("username")
     return AccessTokenInfo(
         scopes=frozenset(parse_scope(data.get("scope"))),
-        client_id=str(data.get("client_id", "")),
+        client_id=data.get("client_id") or "",
         user=_user_for(username),
         expires=expires,
         subject=username or None,

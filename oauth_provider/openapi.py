@@ -1,16 +1,11 @@
 """OpenAPI for drf-spectacular: the ``oauth2`` security scheme, and each operation's scopes.
 
 drf-spectacular is optional (``pip install django-oauth-provider-kit[openapi]``). It
-finds an extension when the extension's class is defined, so register this one by
-importing this module once Django is set up, for example from an AppConfig::
-
-    class ApiConfig(AppConfig):
-        name = "api"
-
-        def ready(self):
-            import oauth_provider.openapi  # noqa: F401 (registers the drf-spectacular extension)
-
-Not from ``settings.py``: the import loads Django REST framework, which reads settings.
+finds an extension when the extension's class is defined; this package's AppConfig
+imports this module in ``ready()`` when ``drf_spectacular`` is in ``INSTALLED_APPS``.
+A site that uses drf-spectacular without listing it there imports this module itself,
+from an AppConfig's ``ready()`` (not from ``settings.py``: the import loads Django REST
+framework, which reads settings).
 
 Views authenticated by :class:`~oauth_provider.authentication.BearerTokenAuthentication`
 (or a subclass) then declare an ``oauth2`` scheme (RFC 6749 authorization code and client

@@ -8,13 +8,14 @@ or ``None``.
 
 from __future__ import annotations
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, QueryDict
+from django.http.multipartparser import MultiPartParserError
 
 from .errors import InvalidRequest, OAuthError
 from .settings import provider_settings
 
-__all__ = ["form_post_problem", "parameter_problem"]
+__all__ = ["form_post_problem", "parameter_problem", "unparsable_problem"]
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 # RFC 8707 lets `resource` repeat; nothing we accept does.
@@ -37,6 +38,25 @@ def parameter_problem(params: QueryDict) -> OAuthError | None:
     return None
 
 
+def unparsable_problem(request: HttpRequest) -> OAuthError | None:
+    """A query string or form body Django refuses to parse.
+
+    Django answers these with its own HTML 400 page; an OAuth endpoint answers with
+    ``invalid_request`` in its own format instead.
+    """
+    try:
+        request.GET  # noqa: B018 - parsing is what may fail
+        request.POST  # noqa: B018
+    except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+        return InvalidRequest("The request has too many parameters or too large a body.")
+    except MultiPartParserError:
+        return InvalidRequest("The multipart request body is malformed.")
+    except BadRequest:
+        # Django refuses form bodies declared in a charset other than UTF-8.
+        return InvalidRequest(f"An {FORM_CONTENT_TYPE} body must be UTF-8.")
+    return None
+
+
 def form_post_problem(request: HttpRequest) -> OAuthError | None:
     """A token, revocation or introspection request that is not a clean form POST."""
     if request.method != "POST":
@@ -49,12 +69,11 @@ def form_post_problem(request: HttpRequest) -> OAuthError | None:
         return InvalidRequest(
             f"The request body must be {FORM_CONTENT_TYPE}, not {request.content_type or 'missing'}."
         )
+    problem = unparsable_problem(request)
+    if problem is not None:
+        return problem
     if request.GET:
         return InvalidRequest(
             "Send parameters in the request body, not in the URL query (RFC 6749 §2.3.1, §3.2)."
         )
-    try:
-        body = request.POST
-    except (RequestDataTooBig, TooManyFieldsSent):
-        return InvalidRequest("The request body is too large.")
-    return parameter_problem(body)
+    return parameter_problem(request.POST)

@@ -16,11 +16,14 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from oauth2_provider.models import get_access_token_model
 
+from . import token_cache
 from .hashing import hash_token
+from .prepared import PreparedLookup, PreparedRow
 from .scopes import parse_scope
 from .settings import provider_settings
 
@@ -39,6 +42,8 @@ __all__ = [
 
 # RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+# RFC 6750 §2.2: a body token needs a method whose body has defined semantics; never GET.
+BODY_TOKEN_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 @dataclass(frozen=True)
@@ -148,8 +153,8 @@ def bearer_challenge(
 def bearer_token_from(request: HttpRequest) -> str | None:
     """The bearer token of a request (RFC 6750 section 2), or ``None`` when it sent none.
 
-    The ``Authorization`` header always counts; a form body ``access_token`` only when
-    ``ACCESS_TOKEN_IN_BODY`` is on; the URL query never (RFC 9700 §4.3.2).
+    The ``Authorization`` header always counts; a form body ``access_token`` (POST, PUT
+    or PATCH) only when ``ACCESS_TOKEN_IN_BODY`` is on; the URL query never (RFC 9700 §4.3.2).
     """
     found: list[str] = []
     header = request.META.get("HTTP_AUTHORIZATION", "")
@@ -162,51 +167,105 @@ def bearer_token_from(request: HttpRequest) -> str | None:
                     "The Authorization header must be 'Bearer <token>' (RFC 6750 section 2.1)."
                 )
             found.append(value)
-    if "access_token" in request.GET:
+    if request.META.get("QUERY_STRING") and "access_token" in request.GET:
         raise InvalidBearerRequest(
             "Access tokens are not accepted in the URL query; send them in the Authorization header."
         )
-    if provider_settings.ACCESS_TOKEN_IN_BODY and request.method not in ("GET", "HEAD"):
-        if request.content_type == "application/x-www-form-urlencoded":
-            found += request.POST.getlist("access_token")
+    if (
+        provider_settings.ACCESS_TOKEN_IN_BODY
+        and request.method in BODY_TOKEN_METHODS
+        and request.content_type == "application/x-www-form-urlencoded"
+    ):
+        # Django parses a form body into request.POST for POST only; PUT and PATCH bodies
+        # have the same semantics (RFC 6750 §2.2), so parse the raw body the same way.
+        form = (
+            request.POST if request.method == "POST" else QueryDict(request.body, encoding=request.encoding)
+        )
+        found += form.getlist("access_token")
     if len(found) > 1:
         raise InvalidBearerRequest("Send exactly one access token (RFC 6750 section 2).")
     return found[0] if found else None
 
 
-def _local_token(value: str) -> AccessTokenInfo:
-    token = (
-        get_access_token_model()
-        .objects.select_related("application", "user")
-        .filter(token_checksum=hash_token(value))
-        .first()
+#: The access token by the SHA-256 of its value (a unique index), with its client and owner.
+ACCESS_TOKEN_BY_CHECKSUM = PreparedLookup(
+    get_access_token_model,
+    lambda model, checksum: model.objects.select_related("application", "user").filter(
+        token_checksum=checksum
+    ),
+)
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    """What the token cache keeps of a token it accepted: its row, and what was checked."""
+
+    row: PreparedRow
+    scopes: frozenset[str]
+    client_id: str
+    expires: datetime
+    subject: str | None
+
+
+def _from_cache(entry: _Accepted) -> AccessTokenInfo:
+    """A cached token, checked again for expiry; its instances are built only if a view asks."""
+    if entry.expires <= timezone.now():
+        raise InvalidToken("The access token has expired.")
+    token: Any = SimpleLazyObject(entry.row.instance)
+    return AccessTokenInfo(
+        scopes=entry.scopes,
+        client_id=entry.client_id,
+        user=SimpleLazyObject(lambda: token.user) if entry.subject is not None else AnonymousUser(),
+        expires=entry.expires,
+        subject=entry.subject,
+        token=token,
     )
-    if token is None:
+
+
+def _local_token(value: str, use_cache: bool) -> AccessTokenInfo:
+    checksum = hash_token(value)
+    use_cache = use_cache and bool(provider_settings.ACCESS_TOKEN_CACHE_SECONDS)
+    if use_cache:
+        entry = token_cache.get(checksum)
+        if entry is not None:
+            return _from_cache(entry)
+    row = ACCESS_TOKEN_BY_CHECKSUM.row(checksum)
+    if row is None:
         raise InvalidToken("The access token is unknown or was revoked.")
+    token = row.instance()
     if token.expires <= timezone.now():
         raise InvalidToken("The access token has expired.")
-    if token.application is None or not token.application.is_active:
+    application = token.application
+    if application is None or not application.is_active:
         raise InvalidToken("The client this access token was issued to is disabled.")
     user = token.user
     if user is not None and not user.is_active:
         raise InvalidToken("The resource owner's account is disabled.")
-    return AccessTokenInfo(
+    info = AccessTokenInfo(
         scopes=frozenset(parse_scope(token.scope)),
-        client_id=token.application.client_id,
+        client_id=application.client_id,
         user=user if user is not None else AnonymousUser(),
         expires=token.expires,
         subject=user.get_username() if user is not None else None,
         token=token,
     )
+    if use_cache:
+        accepted = _Accepted(row, info.scopes, info.client_id, token.expires, info.subject)
+        token_cache.put(checksum, token.pk, accepted, token.expires.timestamp())
+    return info
 
 
-def validate_access_token(value: str) -> AccessTokenInfo:
-    """Validate locally, or through introspection when ``INTROSPECTION_URL`` is set."""
+def validate_access_token(value: str, *, use_cache: bool = True) -> AccessTokenInfo:
+    """Validate locally, or through introspection when ``INTROSPECTION_URL`` is set.
+
+    Locally, a token validated in the last ``ACCESS_TOKEN_CACHE_SECONDS`` is checked
+    again without a query, unless ``use_cache`` is false.
+    """
     if provider_settings.INTROSPECTION_URL:
         from .introspection_client import introspect_remotely
 
         return introspect_remotely(value)
-    return _local_token(value)
+    return _local_token(value, use_cache)
 
 
 def require_scopes(info: AccessTokenInfo, required: Iterable[str]) -> None:

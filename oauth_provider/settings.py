@@ -59,6 +59,10 @@ DEFAULTS: dict[str, Any] = {
     "RESOURCE_SERVER_REALM": "api",
     # RFC 6750 §2.2: also accept a token in a form-encoded body (never in the query).
     "ACCESS_TOKEN_IN_BODY": False,
+    # Keep a validated access token's row in this process for up to this many seconds
+    # (never past its expiry). 0: every request asks the database, and revocation is
+    # immediate everywhere; above 0, other processes see a revocation only this late.
+    "ACCESS_TOKEN_CACHE_SECONDS": 0,
     # Scopes TokenHasMethodScope requires when a view names none: safe methods / writes.
     "READ_SCOPES": ["read"],
     "WRITE_SCOPES": ["write"],

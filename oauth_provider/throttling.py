@@ -78,12 +78,17 @@ def _count(key: str, window: int) -> int:
     to get twice the allowance.
     """
     cache = _cache()
+    # Counting in an open window is the common case: one operation, not add() then incr().
+    try:
+        return cache.incr(key)
+    except ValueError:  # no window open for this subject
+        pass
     if cache.add(key, 1, window):
         cache.set(key + ":start", time.time(), window)
         return 1
     try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
+        return cache.incr(key)  # another request opened the window meanwhile
+    except ValueError:  # and it ended already
         cache.set(key, 1, window)
         cache.set(key + ":start", time.time(), window)
         return 1

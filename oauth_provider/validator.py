@@ -6,13 +6,14 @@ redirect_uris, scopes, hashing) or to the models, and says which RFC rule it kee
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.db import router, transaction
-from django.db.models import F
+from django.db import connections, router, transaction
+from django.db.models import Model
 from django.utils import timezone
 from oauth2_provider.models import (
     get_access_token_model,
@@ -23,9 +24,10 @@ from oauth2_provider.oauth2_validators import OAuth2Validator as DOTValidator
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
-from . import client_authentication, signals
+from . import client_authentication, prepared, signals, token_cache, transactions
 from .hashing import hash_token
 from .models.tokens import revoke_token_family
+from .prepared import PreparedLookup
 from .settings import provider_settings
 
 __all__ = ["OAuth2Validator"]
@@ -38,6 +40,64 @@ RESPONSE_TYPE_GRANTS = {"code": "authorization_code", "token": "implicit"}
 def supported_response_types() -> list[str]:
     """Response types of the grants this site allows (RFC 6749 §3.1.1)."""
     return [rt for rt, grant in RESPONSE_TYPE_GRANTS.items() if grant in provider_settings.GRANT_TYPES]
+
+
+#: Lookups on the token endpoint's path, by one indexed value each (see ``prepared``).
+#: Codes and refresh tokens are locked for the transaction: each may be used once.
+GRANT_BY_CODE = PreparedLookup(
+    get_grant_model,
+    lambda model, code: (
+        model.objects.select_for_update(of=("self",)).select_related("user").filter(code=code)
+    ),
+    write=True,
+)
+REFRESH_TOKEN_BY_CHECKSUM = PreparedLookup(
+    get_refresh_token_model,
+    lambda model, checksum: (
+        model.objects.select_for_update(of=("self",)).select_related("user").filter(token_checksum=checksum)
+    ),
+    write=True,
+)
+
+
+def _client(request: Request, client_id: str | None) -> Any:
+    """The active client ``client_id``: the one already on the request, or loaded once.
+
+    oauthlib asks several validator hooks about the same client in one request.
+    """
+    client = getattr(request, "client", None)
+    if client is not None and client_id and client.client_id == client_id:
+        return client
+    return client_authentication.load_client(client_id or "")
+
+
+@functools.cache
+def _only_refresh_tokens_refer_to(access_token_model: type[Model]) -> bool:
+    """No row but a refresh token's ``access_token`` points at an access token."""
+    return all(
+        relation.related_model is get_refresh_token_model() and relation.field.name == "access_token"
+        for relation in access_token_model._meta.related_objects
+    )
+
+
+def _delete_access_token(access_token_model: type[Model], pk: Any) -> None:
+    """Delete one access token whose refresh token no longer points at it."""
+    if _only_refresh_tokens_refer_to(access_token_model):
+        # One DELETE, without the collector's SELECT and UPDATE of related rows.
+        prepared.delete(access_token_model, pk)
+    else:
+        access_token_model._default_manager.filter(pk=pk).delete()
+    token_cache.discard_access_token(pk)
+
+
+def _lock_from_here(model: type[Model]) -> None:
+    """Begin the request's transaction before reading a row to lock: where the database locks
+    rows (PostgreSQL), the lock holds until the tokens are stored. SQLite locks the whole
+    database for a transaction's length instead, so there it begins at the first write,
+    and the conditional UPDATE in ``_spend`` keeps codes and refresh tokens single-use."""
+    using = router.db_for_write(model)
+    if connections[using].features.has_select_for_update:
+        transactions.begin(using)
 
 
 class OAuth2Validator(DOTValidator):
@@ -69,19 +129,19 @@ class OAuth2Validator(DOTValidator):
     def client_authentication_required(self, request: Request, *args: Any, **kwargs: Any) -> bool:
         if request.headers.get("Authorization") or getattr(request, "client_secret", None) is not None:
             return True
-        client = client_authentication.load_client(request.client_id or "")
+        client = _client(request, request.client_id)
         # Unknown clients go through authenticate_client, which fails them as invalid_client.
         return client is None or client.is_confidential
 
     def authenticate_client_id(self, client_id: str, request: Request, *args: Any, **kwargs: Any) -> bool:
-        client = client_authentication.load_client(client_id or "")
+        client = _client(request, client_id)
         if client is None or client.is_confidential:
             return False
         request.client = client
         return True
 
     def validate_client_id(self, client_id: str, request: Request, *args: Any, **kwargs: Any) -> bool:
-        client = client_authentication.load_client(client_id or "")
+        client = _client(request, client_id)
         if client is None:
             return False
         request.client = client
@@ -109,7 +169,7 @@ class OAuth2Validator(DOTValidator):
         return client.has_grant_type(grant_type)
 
     def is_pkce_required(self, client_id: str, request: Request) -> bool:
-        client = request.client or client_authentication.load_client(client_id or "")
+        client = request.client or _client(request, client_id)
         if client is None or not client.is_confidential:
             return True
         return bool(provider_settings.PKCE_REQUIRED_FOR_CONFIDENTIAL_CLIENTS)
@@ -139,12 +199,11 @@ class OAuth2Validator(DOTValidator):
         """The grant for ``code``, row-locked for this transaction and cached on the request."""
         grant = getattr(request, "grant", None)
         if grant is None:
-            Grant = get_grant_model()
-            grant = (
-                Grant.objects.select_for_update()
-                .filter(code=hash_token(code), application=request.client)
-                .first()
-            )
+            _lock_from_here(get_grant_model())
+            grant = GRANT_BY_CODE.first(hash_token(code))
+            if grant is not None and (request.client is None or grant.application_id != request.client.pk):
+                # RFC 6749 §4.1.3: a code is bound to the client it was issued to.
+                grant = None
             request.grant = grant
         return grant
 
@@ -155,15 +214,7 @@ class OAuth2Validator(DOTValidator):
         if grant is None:
             return False
         if grant.consumed is not None:
-            # RFC 6749 §4.1.2: a code used twice revokes what it issued.
-            revoked = revoke_token_family(grant.token_family)
-            signals.authorization_code_reused.send(
-                sender=type(self),
-                application_id=grant.application_id,
-                grant_id=grant.pk,
-                tokens_revoked=revoked,
-            )
-            log.warning("authorization code reused", extra={"grant_id": grant.pk, "client_id": client_id})
+            self._code_reused(grant, client_id)
             request.grant = None
             return False
         if grant.is_expired() or not grant.user.is_active:
@@ -205,8 +256,11 @@ class OAuth2Validator(DOTValidator):
     def get_authorization_code_scopes(
         self, client_id: str, code: str, redirect_uri: str, request: Request
     ) -> list[str]:
-        grant = get_grant_model().objects.filter(code=hash_token(code)).first()
-        return grant.scope.split() if grant else []
+        grant = getattr(request, "grant", None)
+        if grant is None:
+            scopes = get_grant_model().objects.filter(code=hash_token(code)).values_list("scope", flat=True)
+            return next(iter(scopes.order_by()[:1]), "").split()
+        return grant.scope.split()
 
     def get_authorization_code_nonce(
         self, client_id: str, code: str, redirect_uri: str, request: Request
@@ -219,32 +273,21 @@ class OAuth2Validator(DOTValidator):
         grant = self._grant(code, request)
         if grant is None:
             raise errors.InvalidGrantError(request=request)
-        type(grant).objects.filter(pk=grant.pk).update(consumed=timezone.now())
+        if not getattr(request, "grant_spent", False):
+            prepared.update(type(grant), grant.pk, consumed=timezone.now())
 
     # -- refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2) --------------------------
 
     def validate_refresh_token(
         self, refresh_token: str, client: Any, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
-        RefreshToken = get_refresh_token_model()
-        token = (
-            RefreshToken.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .filter(token_checksum=hash_token(refresh_token), application=client)
-            .order_by(F("revoked").desc(nulls_first=True))
-            .first()
-        )
-        if token is None:
+        _lock_from_here(get_refresh_token_model())
+        token = REFRESH_TOKEN_BY_CHECKSUM.first(hash_token(refresh_token))
+        if token is None or token.application_id != client.pk:
+            # RFC 6749 §6: bound to its client; another client's token is simply unknown.
             return False
         if token.revoked is not None:
-            revoked = revoke_token_family(token.token_family)
-            signals.refresh_token_reused.send(
-                sender=type(self),
-                application_id=client.pk,
-                token_family=token.token_family,
-                tokens_revoked=revoked,
-            )
-            log.warning("refresh token reused; family revoked", extra={"client_id": client.client_id})
+            self._refresh_token_reused(token, client)
             return False
         lifetime = provider_settings.REFRESH_TOKEN_EXPIRE_SECONDS
         if lifetime and token.created + timedelta(seconds=lifetime) <= timezone.now():
@@ -256,6 +299,28 @@ class OAuth2Validator(DOTValidator):
         request.refresh_token_instance = token
         return True
 
+    def _refresh_token_reused(self, token: Any, client: Any) -> None:
+        """RFC 9700 §4.14.2: a rotated refresh token came back; its whole family ends."""
+        revoked = revoke_token_family(token.token_family)
+        signals.refresh_token_reused.send(
+            sender=type(self),
+            application_id=client.pk,
+            token_family=token.token_family,
+            tokens_revoked=revoked,
+        )
+        log.warning("refresh token reused; family revoked", extra={"client_id": client.client_id})
+
+    def _code_reused(self, grant: Any, client_id: str) -> None:
+        """RFC 6749 §4.1.2: a code used twice revokes what it issued."""
+        revoked = revoke_token_family(grant.token_family)
+        signals.authorization_code_reused.send(
+            sender=type(self),
+            application_id=grant.application_id,
+            grant_id=grant.pk,
+            tokens_revoked=revoked,
+        )
+        log.warning("authorization code reused", extra={"grant_id": grant.pk, "client_id": client_id})
+
     def get_original_scopes(
         self, refresh_token: str, request: Request, *args: Any, **kwargs: Any
     ) -> list[str]:
@@ -264,9 +329,39 @@ class OAuth2Validator(DOTValidator):
     # -- issuing tokens -----------------------------------------------------------
 
     def save_bearer_token(self, token: dict, request: Request, *args: Any, **kwargs: Any) -> None:
-        # The endpoint views already run in one transaction; a savepoint would only add queries.
-        with transaction.atomic(using=router.db_for_write(get_access_token_model()), savepoint=False):
+        if request.grant_type == "client_credentials" and not provider_settings.AUDIT_LOG_MODEL:
+            # One INSERT (no refresh token, nothing rotated): it is a transaction of its own.
             self._save_bearer_token(token, request, *args, **kwargs)
+            return
+        using = router.db_for_write(get_access_token_model())
+        transactions.begin(using)
+        self._spend(request)
+        # The endpoint views already run in one transaction; a savepoint would only add queries.
+        with transaction.atomic(using=using, savepoint=False):
+            self._save_bearer_token(token, request, *args, **kwargs)
+
+    def _spend(self, request: Request) -> None:
+        """Mark the code or refresh token used, first thing in the transaction, unless another
+        request did so since it was read: then this one is the reuse (RFC 6749 §4.1.2, §6).
+
+        Where rows were locked when read (PostgreSQL) nobody can have; on SQLite the
+        transaction begins only here, and this conditional UPDATE keeps each single-use.
+        """
+        now = timezone.now()
+        grant = getattr(request, "grant", None)
+        if request.grant_type == "authorization_code" and grant is not None:
+            if not prepared.update(type(grant), grant.pk, unless_set="consumed", consumed=now):
+                self._code_reused(grant, request.client_id)
+                raise errors.InvalidGrantError(request=request)
+            request.grant_spent = True
+        previous = getattr(request, "refresh_token_instance", None)
+        if request.grant_type == "refresh_token" and previous is not None:
+            # Rotation: the presented refresh token ends here, and its access token below.
+            RefreshToken = get_refresh_token_model()
+            fields = {"revoked": now, "updated": now, "access_token": None}
+            if not prepared.update(RefreshToken, previous.pk, unless_set="revoked", **fields):
+                self._refresh_token_reused(previous, request.client)
+                raise errors.InvalidGrantError(request=request)
 
     def _token_family(self, request: Request) -> uuid.UUID:
         if request.grant_type == "authorization_code" and getattr(request, "grant", None) is not None:
@@ -286,11 +381,8 @@ class OAuth2Validator(DOTValidator):
         family = self._token_family(request)
         now = timezone.now()
         previous = getattr(request, "refresh_token_instance", None)
-        if request.grant_type == "refresh_token" and previous is not None:
-            # Rotation: the presented refresh token and its access token end here.
-            RefreshToken.objects.filter(pk=previous.pk).update(revoked=now, updated=now, access_token=None)
-            if previous.access_token_id:
-                AccessToken.objects.filter(pk=previous.access_token_id).delete()
+        if request.grant_type == "refresh_token" and previous is not None and previous.access_token_id:
+            _delete_access_token(AccessToken, previous.access_token_id)
         access_token = AccessToken(
             user=request.user,
             application=request.client,
@@ -301,7 +393,7 @@ class OAuth2Validator(DOTValidator):
             token_family=family,
         )
         self._set_token_value(access_token, token["access_token"])
-        access_token.save()
+        prepared.insert(access_token)
         if token.get("refresh_token"):
             refresh_token = RefreshToken(
                 user=request.user,
@@ -311,7 +403,7 @@ class OAuth2Validator(DOTValidator):
                 scope=token["scope"] if previous is None else previous.scope,
             )
             self._set_token_value(refresh_token, token["refresh_token"])
-            refresh_token.save()
+            prepared.insert(refresh_token)
         signals.token_issued.send(
             sender=type(self),
             application_id=request.client.pk,
@@ -354,7 +446,7 @@ class OAuth2Validator(DOTValidator):
     # -- helpers django-oauth-toolkit calls ----------------------------------------
 
     def _load_application(self, client_id: str, request: Request):
-        client = client_authentication.load_client(client_id or "")
+        client = _client(request, client_id)
         request.client = client
         return client
 

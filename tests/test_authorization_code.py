@@ -134,6 +134,7 @@ def test_consent_page_cannot_be_framed_or_cached(flow, confidential_client):
     )
     assert page.status_code == 200
     assert page["X-Frame-Options"] == "DENY"
+    assert page["Content-Security-Policy"] == "frame-ancestors 'none'"
     assert "no-store" in page["Cache-Control"]
     assert confidential_client.name.encode() in page.content
 

@@ -301,6 +301,57 @@ def test_consent_form_for_an_inactive_client_is_an_error_page(flow, confidential
     assert_error_page(post_consent(flow, page, data))
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded; charset=utf-16", "multipart/form-data"],
+    ids=["another-charset", "multipart-without-boundary"],
+)
+def test_consent_form_django_cannot_parse_is_an_error_page(flow, confidential_client, content_type):
+    """Django refuses these bodies; the owner gets this endpoint's error page, not Django's."""
+    page = flow.authorize(**code_request(confidential_client))
+    url = page.request["PATH_INFO"] + "?" + page.request["QUERY_STRING"]
+    body = urlencode({**consent_form_data(page), "allow": "Authorize"})
+    assert_error_page(flow.browser.generic("POST", url, body, content_type=content_type), "invalid_request")
+
+
+def test_more_query_fields_than_django_parses_is_an_error_page(flow, confidential_client):
+    many = "&".join(f"x{i}=1" for i in range(1001))
+    query = urlencode(code_request(confidential_client)) + "&" + many
+    assert_error_page(flow.browser.get(AUTHORIZE + "?" + query), "invalid_request")
+
+
+def test_consent_form_without_a_csrf_token_is_refused_10_12(owner, confidential_client):
+    """Another site cannot submit the owner's consent for them (RFC 6749 §10.12)."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    page = browser.get(AUTHORIZE + "?" + urlencode(code_request(confidential_client)))
+    assert page.status_code == 200
+    url = page.request["PATH_INFO"] + "?" + page.request["QUERY_STRING"]
+    data = {**consent_form_data(page), "allow": "Authorize"}
+
+    forged = browser.post(url, data)
+
+    assert forged.status_code == 403
+    assert not forged.has_header("Location")
+    assert_no_grant_written()
+    assert not Consent.objects.exists()
+    genuine = browser.post(url, {**data, "csrfmiddlewaretoken": str(page.context["csrf_token"])})
+    assert genuine.status_code == 302
+
+
+@pytest.mark.parametrize("allow", [True, False], ids=["allow", "deny"])
+def test_the_answer_to_the_consent_form_is_a_302_never_a_307_rfc9700_4_12(flow, confidential_client, allow):
+    """A 307 would make the browser re-send the consent form, and whatever the login
+    form held, to the client (RFC 9700 §4.12)."""
+    page = flow.authorize(**code_request(confidential_client))
+    data = {**consent_form_data(page), **({"allow": "Authorize"} if allow else {})}
+
+    response = post_consent(flow, page, data)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(REGISTERED + "?")
+
+
 @pytest.mark.parametrize("name", ["redirect_uri", "client_id", "state", "scope"])
 def test_repeated_consent_form_field_is_an_error_page_3_1(flow, confidential_client, name):
     page = flow.authorize(**code_request(confidential_client))

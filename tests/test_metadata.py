@@ -13,6 +13,8 @@ def test_metadata_document_3(client, settings):
     assert body["code_challenge_methods_supported"] == ["S256"]
     assert body["authorization_response_iss_parameter_supported"] is True
     assert set(body["response_types_supported"]) == {"code", "token"}
+    # RFC 9700 §4.17: no response mode that travels through postMessage.
+    assert body["response_modes_supported"] == ["query", "fragment"]
     assert "client_secret_basic" in body["token_endpoint_auth_methods_supported"]
     assert set(body["scopes_supported"]) == set(settings.OAUTH_PROVIDER["SCOPES"])
 

@@ -7,6 +7,9 @@ cover the combinations those do not.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -284,3 +287,40 @@ def test_either_side_of_an_or_is_an_alternative(local_schema):
 
 def test_a_view_without_bearer_authentication_has_no_oauth2_requirement(local_schema):
     assert "security" not in local_schema["paths"]["/api/unprotected/"]["get"]
+
+
+# --- registration -------------------------------------------------------------------------------
+
+REGISTERED = """
+import django
+from django.conf import settings
+
+settings.configure(
+    INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "rest_framework",
+                    "oauth2_provider", "oauth_provider", *EXTRA_APPS],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    SECRET_KEY="not-secret",
+)
+django.setup()
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+print(any(e.__module__ == "oauth_provider.openapi" for e in OpenApiAuthenticationExtension._registry))
+"""
+
+
+@pytest.mark.parametrize(("extra_apps", "registered"), [(["drf_spectacular"], "True"), ([], "False")])
+def test_the_extension_registers_itself_when_drf_spectacular_is_installed(extra_apps, registered):
+    """Listing ``drf_spectacular`` in INSTALLED_APPS is enough; no import in the site's code.
+
+    A fresh interpreter, since this test module imports ``oauth_provider.openapi`` itself.
+    """
+    code = f"EXTRA_APPS = {extra_apps!r}\n" + REGISTERED
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == registered

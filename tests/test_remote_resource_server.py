@@ -31,6 +31,7 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
+from django.db.models import QuerySet
 from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
@@ -366,11 +367,6 @@ def test_a_disabled_owners_token_is_401(remote, user_token, owner):
     assert response["WWW-Authenticate"] == NOT_ACTIVE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="introspection_client._user_for turns a disabled local user into AnonymousUser and lets "
-    "the token through; local validation answers 401 invalid_token",
-)
 @pytest.mark.parametrize("path", ["/api/scoped/", "/api/owner-only/", "/plain/function/"])
 def test_a_token_for_a_user_disabled_here_is_401(stand_in, redis_cache, path):
     """Disabled on this resource server, still active at the authorization server."""
@@ -382,6 +378,43 @@ def test_a_token_for_a_user_disabled_here_is_401(stand_in, redis_cache, path):
         'Bearer realm="api", error="invalid_token", '
         'error_description="The resource owner\'s account is disabled."'
     )
+
+
+def test_a_user_disabled_here_is_401_even_when_users_are_created(authorization_server, stand_in, redis_cache):
+    authorization_server.configure(INTROSPECTION_URL=stand_in.url, INTROSPECTION_CREATE_USERS=True)
+    get_user_model().objects.create_user(username="mallory", is_active=False)
+    stand_in.answer_json(active(username="mallory"))
+    response = call("/api/scoped/", "mallorys-token")
+    assert response.status_code == 401
+    assert "The resource owner's account is disabled." in response["WWW-Authenticate"]
+    assert get_user_model().objects.filter(username="mallory").count() == 1
+
+
+def test_creating_the_local_user_is_safe_when_another_request_created_it_first(
+    authorization_server, stand_in, redis_cache, monkeypatch
+):
+    """Two first requests for one new owner at once: the loser finds the winner's user."""
+    authorization_server.configure(
+        INTROSPECTION_URL=stand_in.url, INTROSPECTION_CREATE_USERS=True, INTROSPECTION_CACHE_SECONDS=0
+    )
+    stand_in.answer_json(active(username="newcomer"))
+    User = get_user_model()
+    real_get = QuerySet.get
+    created_first = []
+
+    def get_then_lose_the_race(self: QuerySet, *args: Any, **kwargs: Any):
+        # The lookup misses; then another request creates the user before this one does.
+        if self.model is User and kwargs.get("username") == "newcomer" and not created_first:
+            created_first.append(User.objects.create_user(username="newcomer"))
+            raise User.DoesNotExist
+        return real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "get", get_then_lose_the_race)
+    response = call("/api/scoped/", "a-token-for-newcomer")
+    assert response.status_code == 200, response.content
+    assert response.json()["user"] == "newcomer"
+    assert created_first
+    assert User.objects.filter(username="newcomer").count() == 1
 
 
 def test_a_refresh_token_is_not_an_access_token_rfc6749_1_5(remote, flow, confidential_client):
@@ -544,20 +577,42 @@ def test_a_misbehaving_authorization_server_is_503(stand_in, redis_cache, answer
     assert redis_ttl_ms("some-token") == -2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="introspection_client does not check the types of an active answer's scope and exp: "
-    "parse_scope(list), datetime.fromtimestamp(1e20) and int(nan) raise (a 500); a string exp "
-    "is ignored, so the token never expires here",
-)
 @pytest.mark.parametrize(
     "claims",
-    [{"scope": ["read"]}, {"exp": 1e20}, {"exp": float("nan")}, {"exp": "1700000000"}],
-    ids=["scope-list", "exp-overflow", "exp-nan", "exp-string"],
+    [
+        {"scope": ["read"]},
+        {"scope": 1},
+        {"exp": 1e20},
+        {"exp": float("nan")},
+        {"exp": float("inf")},
+        {"exp": 10**400},
+        {"exp": "1700000000"},
+        {"exp": True},
+        {"username": ["alice"]},
+        {"username": 42},
+        {"client_id": {"id": "x"}},
+        {"token_type": 1},
+    ],
+    ids=[
+        "scope-list",
+        "scope-number",
+        "exp-overflow",
+        "exp-nan",
+        "exp-infinity",
+        "exp-huge-int",
+        "exp-string",
+        "exp-bool",
+        "username-list",
+        "username-number",
+        "client-id-object",
+        "token-type-number",
+    ],
 )
 def test_a_malformed_active_answer_is_503(stand_in, redis_cache, claims):
+    """RFC 7662 §2.2 types: ``scope``, ``client_id``, ``username`` strings, ``exp`` a number."""
     stand_in.answer_json(active(**claims))
     assert_unavailable(call("/api/scoped/", "some-token"))
+    assert redis_ttl_ms("some-token") == -2
 
 
 def test_a_hanging_authorization_server_is_503_after_the_timeout(authorization_server, stand_in, redis_cache):

@@ -359,6 +359,25 @@ def test_a_form_body_token_is_accepted_on_put_and_patch_2_2(
     assert response.json()["user"] == owner.username
 
 
+@pytest.mark.parametrize("path", ["/api/method-scoped/", "/plain/class/"])
+def test_a_form_body_token_is_not_read_on_delete_2_2(api, body_tokens_allowed, user_token, path):
+    """Only POST, PUT and PATCH carry a body token; a DELETE body has no defined semantics."""
+    body = urlencode({"access_token": user_token("write")})
+    response = api.delete(path, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_a_put_body_token_is_ignored_by_default_2_2(api, user_token, method):
+    body = urlencode({"access_token": user_token("write")})
+    response = getattr(api, method)(
+        "/api/method-scoped/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
 @pytest.mark.parametrize(("path", "status"), BODY_ACCEPTED_BY)
 def test_a_form_body_token_is_ignored_by_default_2_2(api, user_token, path, status):
     response = post_form(api, path, {"access_token": user_token("write")})

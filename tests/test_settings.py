@@ -30,6 +30,7 @@ EXPECTED_DEFAULTS = [
     ("MAX_PARAMETER_LENGTH", 2048),
     ("RESOURCE_SERVER_REALM", "api"),
     ("ACCESS_TOKEN_IN_BODY", False),
+    ("ACCESS_TOKEN_CACHE_SECONDS", 0),
     ("READ_SCOPES", ["read"]),
     ("WRITE_SCOPES", ["write"]),
     ("INTROSPECTION_URL", None),

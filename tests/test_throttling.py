@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from oauth_provider import hashing, signals
-from oauth_provider.throttling import parse_rate
+from oauth_provider.throttling import client_ip, parse_rate
 
 from .conftest import CLIENT_SECRET, PASSWORD, basic_auth
 from .factories import ApplicationFactory
@@ -184,3 +184,21 @@ def test_cache_outage_fails_open_or_closed(flow, settings, fail_open, status):
     assert response.status_code == status
     if status == 503:
         assert response.json()["error"] == "temporarily_unavailable"
+
+
+@pytest.mark.parametrize(
+    ("num_proxies", "forwarded", "address"),
+    [
+        # Not trusted by default: a client cannot pick the address it is limited by.
+        (0, "203.0.113.9", "10.0.0.1"),
+        (1, "203.0.113.9", "203.0.113.9"),
+        # Only the hops our own proxies appended count; what the client sent is ignored.
+        (1, "198.51.100.7, 203.0.113.9", "203.0.113.9"),
+        (2, "198.51.100.7, 203.0.113.9", "198.51.100.7"),
+    ],
+)
+def test_the_address_is_taken_from_trusted_proxies_only(rf, settings, num_proxies, forwarded, address):
+    limits(settings, NUM_PROXIES=num_proxies)
+    request = rf.post("/oauth/token/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert client_ip(request) == address

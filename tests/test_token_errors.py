@@ -181,6 +181,37 @@ def test_other_content_type_is_invalid_request_3_2(flow, confidential_client, co
         assert_token_error(response, 400, "invalid_request")
 
 
+@pytest.mark.parametrize("charset", ["utf-16", "latin-1"])
+def test_form_body_in_another_charset_is_invalid_request_3_2(flow, confidential_client, code, charset):
+    """Django refuses to parse it; the answer is still this endpoint's JSON, not Django's page."""
+    with no_new_tokens():
+        response = flow.api.generic(
+            "POST",
+            TOKEN,
+            urlencode(code_exchange(code)),
+            content_type=f"{FORM}; charset={charset}",
+            **basic(confidential_client),
+        )
+        assert_token_error(response, 400, "invalid_request")
+    assert not grant_consumed()
+
+
+@pytest.mark.parametrize("where", ["body", "query"])
+def test_more_fields_than_django_parses_is_invalid_request(flow, confidential_client, code, where):
+    """More parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS, in the body or in the URL."""
+    many = "&".join(f"x{i}=1" for i in range(1001))
+    body = urlencode(code_exchange(code)) + ("&" + many if where == "body" else "")
+    with no_new_tokens():
+        response = flow.api.post(
+            TOKEN + ("?" + many if where == "query" else ""),
+            body,
+            content_type=FORM,
+            **basic(confidential_client),
+        )
+        assert_token_error(response, 400, "invalid_request")
+    assert not grant_consumed()
+
+
 def test_parameters_in_url_query_are_invalid_request_3_2(flow, confidential_client, code):
     """RFC 6749 §3.2 and §2.3.1: parameters travel in the body, never in the URL."""
     with no_new_tokens():

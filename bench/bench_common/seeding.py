@@ -75,7 +75,7 @@ class BaseSeedCommand(BaseCommand):
         raise NotImplementedError
 
     def urls(self) -> dict[str, str]:
-        """Paths of ``token``, ``introspect``, ``protected`` and ``open``."""
+        """Paths of ``token``, ``introspect``, ``protected``, ``protected_uncached`` and ``open``."""
         raise NotImplementedError
 
     def access_token_fields(self, token_family: uuid.UUID) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from bench_common.views import HelloView, OpenHelloView
 from oauth_provider.authentication import BearerTokenAuthentication
 from oauth_provider.permissions import TokenHasScope
 
-__all__ = ["OpenHelloView", "ProtectedHelloView"]
+__all__ = ["OpenHelloView", "ProtectedHelloView", "UncachedProtectedHelloView"]
 
 
 class ProtectedHelloView(HelloView):
@@ -11,3 +11,15 @@ class ProtectedHelloView(HelloView):
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [TokenHasScope]
+
+
+class UncachedBearerTokenAuthentication(BearerTokenAuthentication):
+    """Asks the database on every request, whatever ACCESS_TOKEN_CACHE_SECONDS says."""
+
+    use_token_cache = False
+
+
+class UncachedProtectedHelloView(ProtectedHelloView):
+    """The same view with the package's default: one query per request."""
+
+    authentication_classes = [UncachedBearerTokenAuthentication]

@@ -54,11 +54,31 @@ class IDToken(AbstractIDToken):
         swappable = "OAUTH2_PROVIDER_ID_TOKEN_MODEL"
 
 
+def _lock_live_refresh_tokens(token_family: uuid.UUID) -> None:
+    """Row-lock the family's live refresh tokens, waiting for refreshes in flight to finish.
+
+    A refresh holds its token's row lock until it commits the successor. A statement
+    that waited for that lock does not see the successor (PostgreSQL's READ COMMITTED
+    reads what was committed when the statement began), so lock again until no row
+    appeared in the family meanwhile: then no refresh of it is in flight, and the
+    statements that follow see every token it has.
+    """
+    family = RefreshToken.objects.filter(token_family=token_family)
+    before = set(family.values_list("pk", flat=True))
+    while True:
+        list(family.filter(revoked__isnull=True).select_for_update().order_by("pk").values_list("pk"))
+        after = set(family.values_list("pk", flat=True))
+        if after == before:
+            return
+        before = after
+
+
 def revoke_token_family(token_family: uuid.UUID | None) -> int:
     """Revoke every refresh token and delete every access token of a family; returns tokens hit."""
     if not token_family:
         return 0
     with transaction.atomic(using=router.db_for_write(AccessToken)):
+        _lock_live_refresh_tokens(token_family)
         now = timezone.now()
         revoked = RefreshToken.objects.filter(token_family=token_family, revoked__isnull=True).update(
             revoked=now, updated=now, access_token=None

@@ -22,7 +22,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.decorators.clickjacking import xframe_options_deny
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.http import OAuth2ResponseRedirect
 from oauth2_provider.scopes import get_scopes_backend
@@ -36,9 +35,10 @@ from ..dot import issuer
 from ..errors import InvalidRequest, OAuthError, TemporarilyUnavailable, TooManyRequests, default_description
 from ..forms import APPROVED_SCOPES_FIELD, ConsentForm
 from ..redirect_uris import redirect_schemes, response_parameters, with_response_parameter
-from ..request_checks import parameter_problem
+from ..request_checks import parameter_problem, unparsable_problem
 from ..scopes import parse_scope
 from ..settings import provider_settings
+from .framing import deny_framing
 
 __all__ = ["AuthorizationView", "consent_form_problem", "web_url"]
 
@@ -81,7 +81,7 @@ def web_url(value: str | None) -> str:
     return value or ""
 
 
-@method_decorator([xframe_options_deny, never_cache], name="dispatch")
+@method_decorator([deny_framing, never_cache], name="dispatch")
 class AuthorizationView(DOTAuthorizationView):
     """Validates the request, asks for (or reuses) consent, and redirects with a code or token."""
 
@@ -99,8 +99,10 @@ class AuthorizationView(DOTAuthorizationView):
         return provider_settings.LOGIN_URL or settings.LOGIN_URL
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        problem = parameter_problem(request.GET) or (
-            consent_form_problem(request.POST) if request.method == "POST" else None
+        problem = (
+            unparsable_problem(request)
+            or parameter_problem(request.GET)
+            or (consent_form_problem(request.POST) if request.method == "POST" else None)
         )
         if problem is not None:
             return self.error_page(problem)

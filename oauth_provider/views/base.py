@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.db import DatabaseError, transaction
@@ -74,7 +75,7 @@ class FormPostEndpoint(OAuthLibMixin, View):
             limited = self.limit(request)
             if limited is not None:
                 return error_response(TooManyRequests(limited.reason, limited.retry_after))
-            with transaction.atomic():
+            with self.atomic(request):
                 response = self.handle(request)
             self.after(request, response)
             return response
@@ -98,6 +99,13 @@ class FormPostEndpoint(OAuthLibMixin, View):
         """Count a failed client authentication towards a lockout."""
         if response.status_code == 401:
             throttling.record_failure(self.failure_subjects(request))
+
+    def atomic(self, request: HttpRequest) -> AbstractContextManager[Any]:
+        """The transaction ``handle`` runs in. An endpoint that only reads returns
+        ``nullcontext()``, one that needs a transaction for part of its work
+        ``transactions.deferred_atomic()``: on SQLite every transaction holds the
+        database's single write lock for its whole length."""
+        return transaction.atomic()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         raise NotImplementedError

@@ -10,6 +10,7 @@ once. Only the owner's own connections are reachable; any other id is a 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -137,7 +139,11 @@ class OwnerPageMixin(LoginRequiredMixin):
 
 
 # The pages show and change what an owner granted: never cached, never framed, CSRF-checked.
-OWNER_PAGE_DECORATORS = [deny_framing, never_cache, csrf_protect]
+OWNER_PAGE_DECORATORS: list[Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]] = [
+    deny_framing,
+    never_cache,
+    csrf_protect,
+]
 
 
 @method_decorator(OWNER_PAGE_DECORATORS, name="dispatch")

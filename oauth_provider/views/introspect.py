@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
@@ -20,6 +23,9 @@ class IntrospectTokenView(FormPostEndpoint):
     """RFC 7662 §2.1 requires authorization; we require a confidential client's credentials."""
 
     endpoint = "introspect"
+
+    def atomic(self, request: HttpRequest) -> AbstractContextManager[Any]:
+        return nullcontext()  # reads only (a legacy secret's rehash is one UPDATE of its own)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         try:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
-from .. import throttling
+from .. import throttling, transactions
 from ..errors import InvalidRequest
 from .base import FormPostEndpoint, oauthlib_response
 
@@ -41,6 +43,12 @@ class TokenView(FormPostEndpoint):
             and json.loads(response.content).get("error") == "invalid_grant"
         ):
             throttling.record_failure(subjects)
+
+    def atomic(self, request: HttpRequest) -> AbstractContextManager[Any]:
+        # The transaction begins once the client is authenticated, where the validator
+        # needs it (see transactions.py), and holds until the request ends. Client
+        # credentials write one row, which is a transaction of its own.
+        return transactions.deferred_atomic()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         if not request.POST.get("grant_type"):

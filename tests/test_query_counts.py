@@ -1,0 +1,77 @@
+"""What each hot path costs in database queries: the numbers docs/performance.rst states.
+
+The counts are maxima, so that a change that adds a query fails here rather than in
+the benchmark. Inside a test the endpoint's transaction is a savepoint: the SAVEPOINT
+and RELEASE SAVEPOINT statements are counted too (two queries a production request
+does not send, which sends BEGIN and COMMIT instead, or nothing for client credentials).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from .conftest import CLIENT_SECRET, basic_auth, pkce_pair
+from .factories import ApplicationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def service(db):
+    return ApplicationFactory(grant_types="client_credentials", redirect_uris="")
+
+
+def client_credentials(flow, service):
+    return flow.token(
+        {"grant_type": "client_credentials", "scope": "read"},
+        HTTP_AUTHORIZATION=basic_auth(service.client_id, CLIENT_SECRET),
+    )
+
+
+def test_client_credentials_costs_at_most_three_queries(flow, service, django_assert_max_num_queries):
+    """The client (one indexed lookup) and the token (one INSERT); no transaction around them."""
+    client_credentials(flow, service)  # the first request may warm up per-process state
+    with django_assert_max_num_queries(3) as captured:
+        response = client_credentials(flow, service)
+    assert response.status_code == 200, response.content
+    assert not any("SAVEPOINT" in query["sql"] for query in captured.captured_queries)
+
+
+def test_a_protected_get_costs_one_query(flow, service, django_assert_max_num_queries):
+    token = client_credentials(flow, service).json()["access_token"]
+    with django_assert_max_num_queries(1):
+        response = Client().get("/api/scoped/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
+
+
+def test_a_refresh_costs_at_most_eight_queries(flow, confidential_client, django_assert_max_num_queries):
+    """Client, refresh token (locked), rotation UPDATE, DELETE of the old access token,
+    two INSERTs; plus the savepoint pair."""
+    tokens = flow.tokens_for(confidential_client, scope="read")
+    with django_assert_max_num_queries(8):
+        response = flow.token(
+            {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+            HTTP_AUTHORIZATION=basic_auth(confidential_client.client_id, CLIENT_SECRET),
+        )
+    assert response.status_code == 200, response.content
+
+
+def test_a_code_exchange_costs_at_most_seven_queries(
+    flow, confidential_client, django_assert_max_num_queries
+):
+    """Client, code with its owner (locked), two INSERTs, the code marked used; plus the savepoint pair."""
+    verifier, challenge = pkce_pair()
+    code = flow.get_code(confidential_client, challenge=challenge)["code"]
+    with django_assert_max_num_queries(7):
+        response = flow.exchange(confidential_client, code, verifier=verifier)
+    assert response.status_code == 200, response.content
+
+
+def test_an_introspection_costs_at_most_two_queries(flow, service, django_assert_max_num_queries):
+    token = client_credentials(flow, service).json()["access_token"]
+    with django_assert_max_num_queries(2):
+        response = flow.post(
+            "introspect", {"token": token}, HTTP_AUTHORIZATION=basic_auth(service.client_id, CLIENT_SECRET)
+        )
+    assert response.json()["active"] is True
