@@ -36,10 +36,17 @@ REQUIRED_MIDDLEWARE = (
     ),
 )
 
-# (setting, largest sensible value, id) for lifetimes checked with --deploy
+SHORT_LIVED = "short-lived credentials limit the damage of a leak."
+# (setting, largest sensible value, id, why) for lifetimes checked with --deploy
 LIFETIME_LIMITS = (
-    ("AUTHORIZATION_CODE_EXPIRE_SECONDS", 600, "oauth_provider.W003"),
-    ("ACCESS_TOKEN_EXPIRE_SECONDS", 24 * 3600, "oauth_provider.W004"),
+    ("AUTHORIZATION_CODE_EXPIRE_SECONDS", 600, "oauth_provider.W003", SHORT_LIVED),
+    ("ACCESS_TOKEN_EXPIRE_SECONDS", 24 * 3600, "oauth_provider.W004", SHORT_LIVED),
+    (
+        "ACCESS_TOKEN_CACHE_SECONDS",
+        60,
+        "oauth_provider.W006",
+        "a revoked token stays usable that long in the processes that cached it.",
+    ),
 )
 
 
@@ -113,13 +120,12 @@ def check_deploy(app_configs: Any, **kwargs: Any) -> list:
                 id="oauth_provider.W002",
             )
         )
-    for name, limit, check_id in LIFETIME_LIMITS:
+    for name, limit, check_id, why in LIFETIME_LIMITS:
         if getattr(provider_settings, name) > limit:
             problems.append(
                 Warning(
                     f"{name} is {getattr(provider_settings, name)} s, longer than {limit} s.",
-                    hint=f"Lower OAUTH_PROVIDER[{name!r}]; "
-                    "short-lived credentials limit the damage of a leak.",
+                    hint=f"Lower OAUTH_PROVIDER[{name!r}]; {why}",
                     id=check_id,
                 )
             )

@@ -211,7 +211,7 @@ def test_all_middleware_missing(settings):
     ]
 
 
-# --- W001 to W004: deployment checks ------------------------------------------------------
+# --- W001 to W004 and W006: deployment checks ------------------------------------------------------
 
 
 @pytest.fixture
@@ -241,6 +241,7 @@ def test_w002_plain_pkce_allowed(deployable):
 LIFETIMES = [
     ("AUTHORIZATION_CODE_EXPIRE_SECONDS", 600, "oauth_provider.W003"),
     ("ACCESS_TOKEN_EXPIRE_SECONDS", 24 * 3600, "oauth_provider.W004"),
+    ("ACCESS_TOKEN_CACHE_SECONDS", 60, "oauth_provider.W006"),
 ]
 
 
