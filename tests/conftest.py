@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import secrets
+import socket
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
@@ -131,3 +136,40 @@ def flow(owner):
     browser = Client()
     browser.force_login(owner)
     return Flow(browser=browser, api=Client())
+
+
+REDIS = ("127.0.0.1", 6379)
+REDIS_URL = "redis://127.0.0.1:6379/5"
+
+
+def redis_reachable() -> bool:
+    try:
+        socket.create_connection(REDIS, timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture
+def redis_cache(settings) -> Iterator:
+    """Django's cache on the real Redis server, with a key prefix of this test's own.
+
+    In CI an unreachable server fails the test; elsewhere it skips with the reason.
+    """
+    if not redis_reachable():
+        if os.environ.get("CI"):
+            pytest.fail("Redis must be reachable at 127.0.0.1:6379 in CI")
+        pytest.skip("Redis not reachable at 127.0.0.1:6379; start it to run the tests that need it")
+    prefix = f"t{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    cache = caches["default"]
+    yield cache
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import socket
 import threading
 import time
 import uuid
@@ -48,8 +46,6 @@ from .factories import ApplicationFactory
 # The live server thread only sees committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REDIS = ("127.0.0.1", 6379)
-REDIS_URL = "redis://127.0.0.1:6379/5"
 # Nothing listens on the discard port: connections are refused at once.
 CLOSED_PORT_URL = "http://127.0.0.1:9/"
 CLOSED_REDIS_URL = "redis://127.0.0.1:9/5"
@@ -92,36 +88,6 @@ def assert_unavailable(response) -> None:
 
 
 # --- the servers --------------------------------------------------------------------------
-
-
-def redis_reachable() -> bool:
-    try:
-        socket.create_connection(REDIS, timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture
-def redis_cache(settings) -> Iterator[Any]:
-    """Django's cache on a real Redis server, with a key prefix of this test's own."""
-    if not redis_reachable():
-        if os.environ.get("CI"):
-            pytest.fail("Redis must be reachable at 127.0.0.1:6379 in CI")
-        pytest.skip("Redis not reachable at 127.0.0.1:6379; start it to run the remote resource server tests")
-    prefix = f"t{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    cache = caches["default"]
-    yield cache
-    client = cache._cache.get_client(write=True)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
 
 
 @dataclass

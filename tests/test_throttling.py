@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import time
-import uuid
 
 import pytest
 
@@ -14,31 +11,6 @@ from oauth_provider.throttling import client_ip, parse_rate
 
 from .conftest import CLIENT_SECRET, PASSWORD, basic_auth
 from .factories import ApplicationFactory
-
-REDIS = ("127.0.0.1", 6379)
-
-
-def redis_reachable() -> bool:
-    try:
-        socket.create_connection(REDIS, timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture
-def redis_cache(settings):
-    if not redis_reachable():
-        if os.environ.get("CI"):
-            pytest.fail("Redis must be reachable at 127.0.0.1:6379 in CI")
-        pytest.skip("Redis not reachable at 127.0.0.1:6379; start it to run the rate-limit tests")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/7",
-            "KEY_PREFIX": f"t{uuid.uuid4().hex}",
-        }
-    }
 
 
 def limits(settings, **values):
