@@ -1,7 +1,7 @@
 # Development tasks. CI runs `make test` through .ci/run.
 #
 #   make venv    create .venv and install the package with its test and docs extras
-#   make test    lint and docs, then the test suite on SQLite and on PostgreSQL
+#   make test    lint and docs, then the test suite on SQLite and on PostgreSQL, then on Django 4.2
 #   make browser-deps  install Debian's chromium for the browser tests (as root) if missing
 #   make screenshots   rerun the browser tests, saving docs/_static/screenshots/*.png
 #   make lint    ruff, ruff format --check, missing-migration check, mypy
@@ -31,7 +31,7 @@ DEMO_ADDR ?= 127.0.0.1:8000
 DEMO_CLIENT_ADDR ?= 127.0.0.1:8001
 DEMO := cd example_project && DEMO_ADDR=$(DEMO_ADDR) DEMO_CLIENT_ADDR=$(DEMO_CLIENT_ADDR) ../$(BIN)/python manage.py
 
-.PHONY: venv test test-sqlite test-postgres browser-deps screenshots lint docs demo demo-walkthrough bench clean
+.PHONY: venv test test-sqlite test-postgres test-django42 browser-deps screenshots lint docs demo demo-walkthrough bench clean
 
 venv: $(STAMP)
 
@@ -47,6 +47,7 @@ test: venv
 	$(MAKE) --no-print-directory docs
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-django42
 
 # pytest exits with 5 when it collects no tests; make treats that as a failure too.
 # The row-lock race tests (marker "postgres") need PostgreSQL and run in test-postgres.
@@ -65,6 +66,12 @@ test-postgres: venv
 	else \
 		echo "PostgreSQL not reachable at $(PGHOST):$(PGPORT); skipping the PostgreSQL run"; \
 	fi
+
+# The oldest supported Django, through tox.ini, on SQLite. The browser and demo tests are
+# left to the main runs: they test pages and processes, not Django's version.
+test-django42: venv
+	$(BIN)/tox -e py311-django42-sqlite -- -m 'not browser and not postgres' \
+		--ignore=tests/browser --ignore=tests/test_demo_walkthrough.py --ignore=tests/test_demo_schemathesis.py $(PYTEST_ARGS)
 
 # The browser tests drive Debian's chromium through Playwright; Playwright's own browser
 # download is not used. Installing needs root (as in CI). Without it the browser tests are

@@ -8,23 +8,15 @@ the test database with ``_demo`` appended, dropped afterwards.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
 
-EXAMPLE_PROJECT = Path(__file__).resolve().parent.parent / "example_project"
-READY = "Stop the demo with Ctrl-C."
+from .demo_servers import Demo, free_port, running_demo
+
 PARTS = [
     "Authorization server metadata (RFC 8414)",
     "General: hotels and rooms, no token",
@@ -37,95 +29,6 @@ PARTS = [
     "Password grant, as alice (RFC 6749 §4.3; discouraged)",
     "Implicit grant, as alice (RFC 6749 §4.2; discouraged)",
 ]
-
-
-def free_port(preferred: int = 0) -> int:
-    """``preferred`` if it is free, else a free port the system picks."""
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", preferred))
-        except OSError:
-            sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def postgres_database() -> str | None:
-    """The demo's PostgreSQL database in a PostgreSQL run, else None."""
-    if os.environ.get("TEST_DATABASE") != "postgres":
-        return None
-    return os.environ.get("TEST_DATABASE_NAME", "test_oauth_provider") + "_demo"
-
-
-def drop_postgres_database(name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(
-        dbname="postgres",
-        host=os.environ.get("PGHOST", "127.0.0.1"),
-        port=os.environ.get("PGPORT", "5432"),
-        user=os.environ.get("PGUSER", "postgres"),
-        autocommit=True,
-    ) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-@dataclass
-class Demo:
-    as_url: str
-    client_url: str
-    env: dict[str, str]
-    log: Path
-
-    def manage(self, *arguments: str, **env: str) -> subprocess.CompletedProcess:
-        """``python manage.py ...`` in the example project, against these servers (or ``env``'s)."""
-        return subprocess.run(
-            [sys.executable, "manage.py", *arguments],
-            cwd=EXAMPLE_PROJECT,
-            env={**self.env, **env},
-            capture_output=True,
-            text=True,
-        )
-
-
-@contextmanager
-def running_demo(directory: Path, ports: tuple[int, int] = (0, 0)) -> Iterator[Demo]:
-    """``manage.py run_demo`` on two free ports (``ports`` if they are free), with fresh
-    databases; stopped afterwards."""
-    as_addr, client_addr = (f"127.0.0.1:{free_port(port)}" for port in ports)
-    env = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
-    env.update(
-        DEMO_ADDR=as_addr,
-        DEMO_CLIENT_ADDR=client_addr,
-        PARTNER_DATABASE_NAME=str(directory / "partner.sqlite3"),
-        PYTHONUNBUFFERED="1",
-    )
-    database = postgres_database()
-    if database:
-        drop_postgres_database(database)
-        env.update(DEMO_DATABASE="postgres", DEMO_DATABASE_NAME=database)
-    else:
-        env.update(DEMO_DATABASE_NAME=str(directory / "demo.sqlite3"))
-    log = directory / "run_demo.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "run_demo"],
-            cwd=EXAMPLE_PROJECT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        while READY not in log.read_text():
-            if process.poll() is not None:
-                pytest.fail(f"run_demo stopped with status {process.returncode}:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield Demo(f"http://{as_addr}", f"http://{client_addr}", env, log)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait()
-        if database:
-            drop_postgres_database(database)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from ..test_demo_walkthrough import running_demo
+from ..demo_servers import running_demo
 from .conftest import TIMEOUT_MS, VIEWPORT, assert_rendered, expect, submit
 
 pytestmark = pytest.mark.browser
