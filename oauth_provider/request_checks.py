@@ -69,7 +69,7 @@ def form_post_problem(request: HttpRequest) -> OAuthError | None:
         return InvalidRequest(
             f"The request body must be {FORM_CONTENT_TYPE}, not {request.content_type or 'missing'}."
         )
-    charset = request.content_params.get("charset", "utf-8").lower()
+    charset = (request.content_params or {}).get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         # RFC 6749 Appendix B: UTF-8 only. Django 4.2 would decode other charsets.
         return InvalidRequest(f"An {FORM_CONTENT_TYPE} body must be UTF-8, not {charset[:40]}.")
