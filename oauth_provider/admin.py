@@ -16,6 +16,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -145,6 +146,43 @@ class ApplicationAdmin(admin.ModelAdmin):
         return self.secret_page(request, [(obj, obj.plaintext_client_secret)], _("Client created"))
 
 
+class ExpiryStatusFilter(admin.SimpleListFilter):
+    """Live or expired, by ``expires`` against now (a date filter cannot say "now")."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
+        return [("live", _("Live")), ("expired", _("Expired"))]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() == "live":
+            return queryset.filter(expires__gt=timezone.now())
+        if self.value() == "expired":
+            return queryset.filter(expires__lte=timezone.now())
+        return queryset
+
+
+class RevocationStatusFilter(admin.SimpleListFilter):
+    """Active or revoked, by whether ``revoked`` is set."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
+        return [("active", _("Active")), ("revoked", _("Revoked"))]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() in ("active", "revoked"):
+            return queryset.filter(revoked__isnull=self.value() == "active")
+        return queryset
+
+
+# Only the clients and users that have rows in the list, not every account of the site.
+BY_CLIENT = ("application", admin.RelatedOnlyFieldListFilter)
+BY_USER = ("user", admin.RelatedOnlyFieldListFilter)
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Codes and tokens are issued by the server, never typed in."""
 
@@ -181,7 +219,7 @@ def revoke_families(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset
 
 class AccessTokenAdmin(ReadOnlyAdmin):
     list_display = ("pk", "application", "user", "scope", "expires", "created")
-    list_filter = ("application", "expires")
+    list_filter = (ExpiryStatusFilter, BY_CLIENT, BY_USER, "expires")
     search_fields = ("application__name", "application__client_id", *USER_SEARCH)
     exclude = ("token", "token_checksum")
     raw_id_fields = ("user", "source_refresh_token", "id_token")
@@ -190,7 +228,7 @@ class AccessTokenAdmin(ReadOnlyAdmin):
 
 class RefreshTokenAdmin(ReadOnlyAdmin):
     list_display = ("pk", "application", "user", "scope", "created", "revoked")
-    list_filter = ("application", "revoked")
+    list_filter = (RevocationStatusFilter, BY_CLIENT, BY_USER, "created")
     search_fields = ("application__name", "application__client_id", *USER_SEARCH)
     exclude = ("token", "token_checksum")
     raw_id_fields = ("user", "access_token")
@@ -199,7 +237,7 @@ class RefreshTokenAdmin(ReadOnlyAdmin):
 
 class GrantAdmin(ReadOnlyAdmin):
     list_display = ("pk", "application", "user", "scope", "expires", "consumed")
-    list_filter = ("application", "expires")
+    list_filter = (ExpiryStatusFilter, BY_CLIENT, BY_USER, "expires")
     search_fields = ("application__name", "application__client_id", *USER_SEARCH)
     exclude = ("code", "code_challenge", "nonce", "claims")
     raw_id_fields = ("user",)
@@ -212,7 +250,7 @@ class IDTokenAdmin(ReadOnlyAdmin):
 @admin.register(Consent)
 class ConsentAdmin(admin.ModelAdmin):
     list_display = ("pk", "user", "application", "scope", "created", "revoked")
-    list_filter = ("application", "revoked")
+    list_filter = (RevocationStatusFilter, BY_CLIENT, BY_USER, "created")
     search_fields = ("application__name", "application__client_id", *USER_SEARCH)
     raw_id_fields = ("user", "application")
     readonly_fields = ("created", "updated", "revoked")

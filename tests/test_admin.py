@@ -15,11 +15,12 @@ from oauth2_provider.models import (
 )
 
 from oauth_provider.admin import ApplicationForm
+from oauth_provider.consent import revoke_consent
 from oauth_provider.hashing import hash_client_secret, hash_token, verify_client_secret
 from oauth_provider.models import Consent
 
 from .conftest import CLIENT_SECRET, basic_auth
-from .factories import ApplicationFactory
+from .factories import ApplicationFactory, UserFactory
 
 Application = get_application_model()
 AccessToken = get_access_token_model()
@@ -442,3 +443,58 @@ def test_consent_pages_show_no_token_values(admin_client, issued, owner):
     consent = Consent.objects.get(user=owner)
     assert_hides(admin_client.get("/admin/oauth_provider/consent/"), issued["hidden"])
     assert_hides(admin_client.get(f"/admin/oauth_provider/consent/{consent.pk}/change/"), issued["hidden"])
+
+
+# --- list filters: client, user, status and expiry ------------------------------------------
+
+
+@pytest.mark.parametrize("model", MODEL_URLS)
+def test_lists_filter_by_client_and_user(admin_client, flow, issued, confidential_client, owner, model):
+    # A second client used by a second owner: Django shows a related filter (and applies
+    # its parameter) only when there are at least two values to choose from.
+    other_client, other_owner = ApplicationFactory(), UserFactory()
+    flow.browser.force_login(other_owner)
+    flow.tokens_for(other_client)
+    url = f"/admin/oauth_provider/{model}/"
+    for params, expected in [
+        ({"application__id__exact": confidential_client.pk}, owner),
+        ({"application__id__exact": other_client.pk}, other_owner),
+        ({"user__id__exact": owner.pk}, owner),
+        ({"user__id__exact": other_owner.pk}, other_owner),
+    ]:
+        response = admin_client.get(url, params)
+        assert response.status_code == 200
+        rows = list(response.context["cl"].result_list)
+        assert [row.user for row in rows] == [expected], params
+
+
+@pytest.mark.parametrize(("model", "row"), [("accesstoken", "access"), ("grant", "grant")])
+def test_lists_filter_live_and_expired(admin_client, issued, model, row):
+    url = f"/admin/oauth_provider/{model}/"
+    counts = {
+        status: admin_client.get(url, {"status": status}).context["cl"].result_count
+        for status in ("live", "expired")
+    }
+    assert counts == {"live": 1, "expired": 0}
+    type(issued[row]).objects.update(expires=timezone.now() - timedelta(seconds=1))
+    counts = {
+        status: admin_client.get(url, {"status": status}).context["cl"].result_count
+        for status in ("live", "expired")
+    }
+    assert counts == {"live": 0, "expired": 1}
+
+
+def test_refresh_tokens_and_consents_filter_active_and_revoked(
+    admin_client, issued, confidential_client, owner
+):
+    urls = ["/admin/oauth_provider/refreshtoken/", "/admin/oauth_provider/consent/"]
+
+    def counts(url):
+        return {
+            status: admin_client.get(url, {"status": status}).context["cl"].result_count
+            for status in ("active", "revoked")
+        }
+
+    assert [counts(url) for url in urls] == [{"active": 1, "revoked": 0}] * 2
+    revoke_consent(owner, confidential_client)
+    assert [counts(url) for url in urls] == [{"active": 0, "revoked": 1}] * 2
