@@ -38,10 +38,11 @@ def create_client(**fields: Any) -> tuple[Any, str]:
     """
     secret = fields.pop("client_secret", None) or ""
     application = get_application_model()(**fields)
-    if application.is_confidential:
+    if application.is_confidential and secret:
         # Hashed before validation: the plaintext may be longer than the column.
-        application.set_client_secret(secret or generate_client_secret())
+        application.set_client_secret(secret)
     application.full_clean()
+    # register_client generates the secret when none was given.
     return application, register_client(application)
 
 

@@ -140,15 +140,15 @@ def _lock_key(kind: str, value: str) -> str:
 def is_locked_out(subjects: list[tuple[str, str]]) -> Limited | None:
     """A lockout in force for any of ``subjects`` (kind, value)."""
     now = time.time()
-    keys = {_lock_key(kind, value): (kind, value) for kind, value in subjects}
+    kinds = {_lock_key(kind, value): kind for kind, value in subjects}
     # One round trip for every subject: a lockout is rare, the question is asked every time.
-    found = _guard(lambda: _cache().get_many(list(keys)), {}) if keys else {}
-    for key, (kind, value) in keys.items():
+    found = _guard(lambda: _cache().get_many(list(kinds)), {}) if kinds else {}
+    for key, kind in kinds.items():
         until = found.get(key)
         if until and until > now:
             left = int(until - now) + 1
             # One marker per lockout (its end time names it): true for its first refusal only.
-            marker = f"{_lock_key(kind, value)}:refused:{until}"
+            marker = f"{key}:refused:{until}"
             first = _guard(lambda m=marker, t=left: _cache().add(m, 1, t), True)
             signals.rate_limit_hit.send(
                 sender=Limited, endpoint="lockout", subject_kind=kind, first_in_window=bool(first)
