@@ -49,9 +49,12 @@ def stored(event: str, data: dict[str, Any]) -> bool:
 
 def record(event: str, **data: Any) -> None:
     """Log one event, and store it if AUDIT_LOG_MODEL is on (see :func:`stored`)."""
+    store = bool(provider_settings.AUDIT_LOG_MODEL)
+    if not store and not log.isEnabledFor(logging.INFO):
+        return  # nobody would see it: every token request would pay for nothing
     data = {key: _plain(value) for key, value in data.items() if key not in ("signal", "sender")}
     log.info(event, extra={"audit_event": event, "audit_data": data})
-    if provider_settings.AUDIT_LOG_MODEL and stored(event, data):
+    if store and stored(event, data):
         from .models import AuditEvent
 
         AuditEvent.objects.create(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
@@ -117,13 +118,15 @@ def authenticate(credentials: ClientCredentials):
         return client if not credentials.client_secret else None
     if credentials.method == "none":
         return None
+    current = hash_client_secret(credentials.client_secret)
+    stored = client.client_secret.encode("utf-8", "surrogatepass")
+    if credentials.client_secret and hmac.compare_digest(current.encode(), stored):
+        return client  # the common case: stored with the current key
     if not verify_client_secret(credentials.client_secret, client.client_secret):
         return client if _previous_secret_matches(client, credentials.client_secret) else None
-    current = hash_client_secret(credentials.client_secret)
-    if client.client_secret != current:
-        # Only if the stored hash is still the one verified: a secret rotated meanwhile stays.
-        type(client).objects.filter(pk=client.pk, client_secret=client.client_secret).update(
-            client_secret=current
-        )
-        client.client_secret = current
+    # Verified with a legacy hash or a fallback key: store the current one, but only if the
+    # stored hash is still the one verified (a secret rotated meanwhile stays).
+    stale = type(client).objects.filter(pk=client.pk, client_secret=client.client_secret)
+    stale.update(client_secret=current)
+    client.client_secret = current
     return client

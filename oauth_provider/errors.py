@@ -29,6 +29,7 @@ __all__ = [
     "UnsupportedTokenType",
     "default_description",
     "json_response",
+    "no_store_response",
 ]
 
 
@@ -163,7 +164,12 @@ def json_response(
     data: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
 ) -> HttpResponse:
     """A JSON response that is never cached (RFC 6749 §5.1)."""
-    response = HttpResponse(json.dumps(data), status=status, content_type="application/json")
+    return no_store_response(json.dumps(data), status, headers)
+
+
+def no_store_response(content: str, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
+    """A response with JSON ``content`` that is never cached (RFC 6749 §5.1)."""
+    response = HttpResponse(content, status=status, content_type="application/json")
     for name, value in {**NO_STORE, **(headers or {})}.items():
         response[name] = value
     return response

@@ -16,6 +16,7 @@ the default) or refuses them with 503.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ def _cache():
     return caches[provider_settings.RATE_LIMIT_CACHE_ALIAS]
 
 
+@functools.lru_cache(maxsize=1024)  # a request asks for its address's and client's keys again
 def _subject(kind: str, value: str) -> str:
     # Hash so client ids and usernames of any length or alphabet make valid, private keys.
     return PREFIX + kind + ":" + hash_token(value)[:32]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils.decorators import method_decorator
+from django.http.response import HttpResponseBase
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.compat import login_not_required
 from oauth2_provider.views.mixins import OAuthLibMixin
 
@@ -23,6 +25,7 @@ from ..errors import (
     TooManyRequests,
     default_description,
     json_response,
+    no_store_response,
 )
 from ..request_checks import form_post_problem
 
@@ -34,8 +37,10 @@ BASIC_CHALLENGE = 'Basic realm="oauth", charset="UTF-8"'
 def oauthlib_response(body: str, status: int, headers: dict[str, str]) -> HttpResponse:
     """Turn oauthlib's answer into ours: JSON, no-store, a description on every error, and
     ``WWW-Authenticate: Basic`` on invalid_client (RFC 6749 §5.2; Basic is our only header scheme)."""
-    data: dict[str, Any] = json.loads(body) if body else {}
     headers = {k: v for k, v in headers.items() if k.lower() not in ("www-authenticate", "content-type")}
+    if status < 400:
+        return no_store_response(body or "{}", status, headers)  # oauthlib's JSON, as it is
+    data: dict[str, Any] = json.loads(body) if body else {}
     if "error" in data:
         data.setdefault("error_description", default_description(data["error"]))
         if data["error"] == "invalid_client":
@@ -59,13 +64,19 @@ def error_response(error: OAuthError) -> HttpResponse:
     return error.as_response()
 
 
-@method_decorator(csrf_exempt, name="dispatch")
-@method_decorator(login_not_required, name="dispatch")
 class FormPostEndpoint(OAuthLibMixin, View):
     """A back-channel endpoint: form POST in, JSON out, one transaction per request."""
 
     #: The key of this endpoint in ``RATE_LIMITS``.
     endpoint = ""
+    #: Form fields that Django's error reports hide.
+    sensitive_parameters: tuple[str, ...] = ("client_secret",)
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
+        # Decorating the view function, not dispatch, wraps it once instead of on every request.
+        view = super().as_view(**initkwargs)
+        return sensitive_post_parameters(*cls.sensitive_parameters)(csrf_exempt(login_not_required(view)))
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         problem = form_post_problem(request)

@@ -6,8 +6,6 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.decorators import method_decorator
-from django.views.decorators.debug import sensitive_post_parameters
 
 from .. import client_authentication
 from ..dot import issuer
@@ -18,11 +16,11 @@ from .base import FormPostEndpoint
 __all__ = ["IntrospectTokenView"]
 
 
-@method_decorator(sensitive_post_parameters("client_secret", "token"), name="dispatch")
 class IntrospectTokenView(FormPostEndpoint):
     """RFC 7662 §2.1 requires authorization; we require a confidential client's credentials."""
 
     endpoint = "introspect"
+    sensitive_parameters = ("client_secret", "token")
 
     def atomic(self, request: HttpRequest) -> AbstractContextManager[Any]:
         return nullcontext()  # reads only (a legacy secret's rehash is one UPDATE of its own)

@@ -7,8 +7,6 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.decorators import method_decorator
-from django.views.decorators.debug import sensitive_post_parameters
 
 from .. import throttling, transactions
 from ..errors import InvalidRequest
@@ -17,14 +15,11 @@ from .base import FormPostEndpoint, oauthlib_response
 __all__ = ["TokenView"]
 
 
-@method_decorator(
-    sensitive_post_parameters("password", "client_secret", "code", "code_verifier", "refresh_token"),
-    name="dispatch",
-)
 class TokenView(FormPostEndpoint):
     """Issues tokens for every grant the client is registered for."""
 
     endpoint = "token"
+    sensitive_parameters = ("password", "client_secret", "code", "code_verifier", "refresh_token")
 
     def password_subjects(self, request: HttpRequest) -> list[tuple[str, str]]:
         if request.POST.get("grant_type") != "password":
