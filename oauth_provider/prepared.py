@@ -27,7 +27,7 @@ from django.db.models.query import get_related_populators
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.db.transaction import TransactionManagementError
 
-__all__ = ["PreparedLookup", "PreparedRow", "delete", "insert", "update"]
+__all__ = ["PreparedLookup", "PreparedRow", "delete", "insert", "insert_pair", "update"]
 
 # Stands in for the looked-up value when the query is compiled; never sent to the database.
 _PLACEHOLDER = "\x00oauth_provider.prepared\x00"
@@ -165,7 +165,15 @@ def _direct(model: type[Model], connection: Any, *signal_pair: Any) -> bool:
     )
 
 
-def _insert_sql(model: type[Model], connection: Any) -> tuple[str, list[Any]] | None:
+# A PostgreSQL transaction's commit waits for its WAL record to reach disk unless
+# synchronous_commit is off when it commits. Evaluated in RETURNING, set_config(..., true)
+# turns it off for the INSERT's own transaction only, in the same round trip.
+_ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)"
+
+
+def _insert_sql(
+    model: type[Model], connection: Any, *, asynchronous: bool = False
+) -> tuple[str, list[Any]] | None:
     meta = model._meta
     fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
     if (
@@ -177,6 +185,8 @@ def _insert_sql(model: type[Model], connection: Any) -> tuple[str, list[Any]] | 
         return None
     quote = connection.ops.quote_name
     returning, _ = connection.ops.return_insert_columns([meta.auto_field])
+    if asynchronous:
+        returning += ", " + _ASYNC_COMMIT
     sql = "INSERT INTO {} ({}) VALUES ({}) {}".format(
         quote(meta.db_table),
         ", ".join(quote(field.column) for field in fields),
@@ -186,17 +196,25 @@ def _insert_sql(model: type[Model], connection: Any) -> tuple[str, list[Any]] | 
     return sql, fields
 
 
-_INSERTS: dict[tuple[type[Model], str], tuple[str, list[Any]] | None] = {}
+_INSERTS: dict[tuple[type[Model], str, bool], tuple[str, list[Any]] | None] = {}
 
 
-def insert(obj: Model) -> None:
-    """``obj.save()`` for a new row whose related objects are saved: one INSERT ... RETURNING."""
+def insert(obj: Model, *, wait_for_disk: bool = True) -> None:
+    """``obj.save()`` for a new row whose related objects are saved: one INSERT ... RETURNING.
+
+    ``wait_for_disk=False`` is for a row a crash may lose: on PostgreSQL, outside a
+    transaction, the INSERT then commits without waiting for the WAL flush (a crash of
+    the database server loses what it committed in the last fraction of a second; it
+    never corrupts anything or reorders commits). Elsewhere, and where the ORM saves
+    the row instead, it changes nothing.
+    """
     model = type(obj)
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
-    key = (model, connection.vendor)
+    asynchronous = not wait_for_disk and connection.vendor == "postgresql" and connection.get_autocommit()
+    key = (model, connection.vendor, asynchronous)
     if key not in _INSERTS:
-        _INSERTS[key] = _insert_sql(model, connection)
+        _INSERTS[key] = _insert_sql(model, connection, asynchronous=asynchronous)
     statement = _INSERTS[key]
     if statement is None or obj.pk is not None or not _direct(model, connection, pre_save, post_save):
         obj.save(using=alias)
@@ -205,9 +223,72 @@ def insert(obj: Model) -> None:
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        obj.pk = cursor.fetchone()[0]
+        _stored(obj, alias, cursor.fetchone()[0])
+
+
+def _stored(obj: Model, alias: str, pk: Any) -> None:
+    obj.pk = pk
     obj._state.adding = False
     obj._state.db = alias
+
+
+def insert_pair(first: Model, second: Model, *, link: str, replacing: Any = None) -> bool:
+    """Store two new rows in one round trip on PostgreSQL, ``second.<link>`` pointing at
+    ``first``; with ``replacing``, the row of ``first``'s model with that primary key is
+    deleted in the same statement (no other row may refer to it any more).
+
+    One statement with data-modifying WITH clauses, run inside the caller's transaction.
+    Returns False, having written nothing, where that is not possible (another database,
+    receivers or parents, rows already saved); the caller then writes them one by one.
+    """
+    first_model, second_model = type(first), type(second)
+    alias = router.db_for_write(first_model, instance=first)
+    connection = connections[alias]
+    if (
+        connection.vendor != "postgresql"
+        or router.db_for_write(second_model, instance=second) != alias
+        or first.pk is not None
+        or second.pk is not None
+        or not _direct(first_model, connection, pre_save, post_save, pre_delete, post_delete)
+        or not _direct(second_model, connection, pre_save, post_save)
+    ):
+        return False
+    first_statement = _insert_sql(first_model, connection)
+    second_statement = _insert_sql(second_model, connection)
+    if first_statement is None or second_statement is None:
+        return False
+    first_sql, first_fields = first_statement
+    meta: Any = second_model._meta
+    link_field = meta.get_field(link)
+    second_fields = [field for field in second_statement[1] if field is not link_field]
+    quote = connection.ops.quote_name
+    first_meta: Any = first_model._meta
+    first_pk = quote(first_meta.pk.column)
+    clauses = []
+    params: list[Any] = []
+    if replacing is not None:
+        clauses.append(f"replaced AS (DELETE FROM {quote(first_meta.db_table)} WHERE {first_pk} = %s)")
+        params.append(first_meta.pk.get_db_prep_value(replacing, connection))
+    clauses.append(f"first_row AS ({first_sql})")
+    params += [field.get_db_prep_save(field.pre_save(first, True), connection) for field in first_fields]
+    params += [field.get_db_prep_save(field.pre_save(second, True), connection) for field in second_fields]
+    sql = "WITH {} INSERT INTO {} ({}, {}) SELECT {}, first_row.{} FROM first_row RETURNING {}, {}".format(
+        ", ".join(clauses),
+        quote(meta.db_table),
+        ", ".join(quote(field.column) for field in second_fields),
+        quote(link_field.column),
+        ", ".join(["%s"] * len(second_fields)),
+        first_pk,
+        quote(meta.pk.column),
+        quote(link_field.column),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        second_pk, first_pk_value = cursor.fetchone()
+    _stored(first, alias, first_pk_value)
+    setattr(second, link, first)
+    _stored(second, alias, second_pk)
+    return True
 
 
 def update(model: type[Model], pk: Any, *, unless_set: str | None = None, **values: Any) -> int:

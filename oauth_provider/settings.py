@@ -63,6 +63,10 @@ DEFAULTS: dict[str, Any] = {
     # (never past its expiry). 0: every request asks the database, and revocation is
     # immediate everywhere; above 0, other processes see a revocation only this late.
     "ACCESS_TOKEN_CACHE_SECONDS": 0,
+    # PostgreSQL: a client credentials token (one INSERT, no refresh token) commits without
+    # waiting for the disk; a database crash can lose the last ones issued, never a
+    # revocation, a rotation or a spent code.
+    "ASYNC_COMMIT_CLIENT_CREDENTIALS_TOKENS": True,
     # Scopes TokenHasMethodScope requires when a view names none: safe methods / writes.
     "READ_SCOPES": ["read"],
     "WRITE_SCOPES": ["write"],

@@ -75,3 +75,98 @@ def test_an_introspection_costs_at_most_two_queries(flow, service, django_assert
             "introspect", {"token": token}, HTTP_AUTHORIZATION=basic_auth(service.client_id, CLIENT_SECRET)
         )
     assert response.json()["active"] is True
+
+
+# -- PostgreSQL: a grant's tokens in one statement ---------------------------------------------
+
+
+def token_writes(captured) -> list[str]:
+    """The statements that wrote to a token table."""
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if any(
+            f"{verb} {table}" in query["sql"]
+            for verb in ("INSERT INTO", "DELETE FROM")
+            for table in ('"oauth_provider_accesstoken"', '"oauth_provider_refreshtoken"')
+        )
+    ]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_refresh_stores_and_replaces_its_tokens_in_one_statement(
+    flow, confidential_client, django_assert_max_num_queries
+):
+    from django.db import connection
+    from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+
+    from oauth_provider.hashing import hash_token
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement path is PostgreSQL's; `make test` runs it there")
+    AccessToken, RefreshToken = get_access_token_model(), get_refresh_token_model()
+    tokens = flow.tokens_for(confidential_client, scope="read")
+    old_access = AccessToken.objects.get(token_checksum=hash_token(tokens["access_token"]))
+    old_refresh = RefreshToken.objects.get(token_checksum=hash_token(tokens["refresh_token"]))
+
+    with django_assert_max_num_queries(6) as captured:
+        response = flow.token(
+            {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+            HTTP_AUTHORIZATION=basic_auth(confidential_client.client_id, CLIENT_SECRET),
+        )
+    assert response.status_code == 200, response.content
+    assert len(token_writes(captured)) == 1
+
+    new = response.json()
+    access = AccessToken.objects.get(token_checksum=hash_token(new["access_token"]))
+    refresh = RefreshToken.objects.get(token_checksum=hash_token(new["refresh_token"]))
+    assert refresh.access_token_id == access.pk
+    assert access.source_refresh_token_id == old_refresh.pk
+    assert access.token_family == refresh.token_family == old_refresh.token_family
+    assert not AccessToken.objects.filter(pk=old_access.pk).exists()
+    assert Client().get("/api/scoped/", HTTP_AUTHORIZATION=f"Bearer {new['access_token']}").status_code == 200
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_code_exchange_stores_both_tokens_in_one_statement(
+    flow, confidential_client, django_assert_max_num_queries
+):
+    from django.db import connection
+    from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+
+    from oauth_provider.hashing import hash_token
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement path is PostgreSQL's; `make test` runs it there")
+    verifier, challenge = pkce_pair()
+    code = flow.get_code(confidential_client, challenge=challenge)["code"]
+    with django_assert_max_num_queries(6) as captured:
+        response = flow.exchange(confidential_client, code, verifier=verifier)
+    assert response.status_code == 200, response.content
+    assert len(token_writes(captured)) == 1
+    tokens = response.json()
+    access = get_access_token_model().objects.get(token_checksum=hash_token(tokens["access_token"]))
+    refresh = get_refresh_token_model().objects.get(token_checksum=hash_token(tokens["refresh_token"]))
+    assert refresh.access_token_id == access.pk
+    assert access.source_refresh_token_id is None
+
+
+def test_with_a_save_receiver_each_token_is_saved_by_the_orm(flow, confidential_client):
+    """Receivers of a token model's save signals see every save, on every database."""
+    from django.db.models.signals import post_save
+    from oauth2_provider.models import get_refresh_token_model
+
+    saved = []
+
+    def receiver(sender, instance, created, **kwargs):
+        saved.append((instance.pk, instance.access_token_id, created))
+
+    post_save.connect(receiver, sender=get_refresh_token_model())
+    try:
+        tokens = flow.tokens_for(confidential_client, scope="read")
+    finally:
+        post_save.disconnect(receiver, sender=get_refresh_token_model())
+    assert tokens["refresh_token"]
+    assert len(saved) == 1
+    pk, access_token_id, created = saved[0]
+    assert created and pk is not None and access_token_id is not None

@@ -31,6 +31,7 @@ EXPECTED_DEFAULTS = [
     ("RESOURCE_SERVER_REALM", "api"),
     ("ACCESS_TOKEN_IN_BODY", False),
     ("ACCESS_TOKEN_CACHE_SECONDS", 0),
+    ("ASYNC_COMMIT_CLIENT_CREDENTIALS_TOKENS", True),
     ("READ_SCOPES", ["read"]),
     ("WRITE_SCOPES", ["write"]),
     ("INTROSPECTION_URL", None),
