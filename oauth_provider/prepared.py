@@ -232,6 +232,41 @@ def _stored(obj: Model, alias: str, pk: Any) -> None:
     obj._state.db = alias
 
 
+def _pair_sql(
+    first_model: type[Model], second_model: type[Model], link: str, connection: Any, *, replacing: bool
+) -> tuple[str, list[Any], list[Any]] | None:
+    first_statement = _insert_sql(first_model, connection)
+    second_statement = _insert_sql(second_model, connection)
+    if first_statement is None or second_statement is None:
+        return None
+    first_sql, first_fields = first_statement
+    first_meta: Any = first_model._meta
+    meta: Any = second_model._meta
+    link_field = meta.get_field(link)
+    second_fields = [field for field in second_statement[1] if field is not link_field]
+    quote = connection.ops.quote_name
+    first_pk = quote(first_meta.pk.column)
+    clauses = (
+        [f"replaced AS (DELETE FROM {quote(first_meta.db_table)} WHERE {first_pk} = %s)"] if replacing else []
+    )
+    clauses.append(f"first_row AS ({first_sql})")
+    sql = "WITH {} INSERT INTO {} ({}, {}) SELECT {}, first_row.{} FROM first_row RETURNING {}, {}".format(
+        ", ".join(clauses),
+        quote(meta.db_table),
+        ", ".join(quote(field.column) for field in second_fields),
+        quote(link_field.column),
+        ", ".join(["%s"] * len(second_fields)),
+        first_pk,
+        quote(meta.pk.column),
+        quote(link_field.column),
+    )
+    return sql, first_fields, second_fields
+
+
+# PostgreSQL only: (first model, second model, link, replacing) -> statement.
+_PAIRS: dict[tuple[type[Model], type[Model], str, bool], tuple[str, list[Any], list[Any]] | None] = {}
+
+
 def insert_pair(first: Model, second: Model, *, link: str, replacing: Any = None) -> bool:
     """Store two new rows in one round trip on PostgreSQL, ``second.<link>`` pointing at
     ``first``; with ``replacing``, the row of ``first``'s model with that primary key is
@@ -253,35 +288,18 @@ def insert_pair(first: Model, second: Model, *, link: str, replacing: Any = None
         or not _direct(second_model, connection, pre_save, post_save)
     ):
         return False
-    first_statement = _insert_sql(first_model, connection)
-    second_statement = _insert_sql(second_model, connection)
-    if first_statement is None or second_statement is None:
+    key = (first_model, second_model, link, replacing is not None)
+    if key not in _PAIRS:
+        _PAIRS[key] = _pair_sql(first_model, second_model, link, connection, replacing=replacing is not None)
+    statement = _PAIRS[key]
+    if statement is None:
         return False
-    first_sql, first_fields = first_statement
-    meta: Any = second_model._meta
-    link_field = meta.get_field(link)
-    second_fields = [field for field in second_statement[1] if field is not link_field]
-    quote = connection.ops.quote_name
-    first_meta: Any = first_model._meta
-    first_pk = quote(first_meta.pk.column)
-    clauses = []
+    sql, first_fields, second_fields = statement
     params: list[Any] = []
     if replacing is not None:
-        clauses.append(f"replaced AS (DELETE FROM {quote(first_meta.db_table)} WHERE {first_pk} = %s)")
-        params.append(first_meta.pk.get_db_prep_value(replacing, connection))
-    clauses.append(f"first_row AS ({first_sql})")
+        params.append(first_model._meta.pk.get_db_prep_value(replacing, connection))
     params += [field.get_db_prep_save(field.pre_save(first, True), connection) for field in first_fields]
     params += [field.get_db_prep_save(field.pre_save(second, True), connection) for field in second_fields]
-    sql = "WITH {} INSERT INTO {} ({}, {}) SELECT {}, first_row.{} FROM first_row RETURNING {}, {}".format(
-        ", ".join(clauses),
-        quote(meta.db_table),
-        ", ".join(quote(field.column) for field in second_fields),
-        quote(link_field.column),
-        ", ".join(["%s"] * len(second_fields)),
-        first_pk,
-        quote(meta.pk.column),
-        quote(link_field.column),
-    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         second_pk, first_pk_value = cursor.fetchone()
