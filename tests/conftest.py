@@ -23,6 +23,15 @@ __all__ = ["PASSWORD", "CLIENT_SECRET"]
 
 
 @pytest.fixture(autouse=True)
+def postgres_marker(request):
+    """Tests marked ``postgres`` need the real server; `make test-sqlite` deselects them."""
+    from django.db import connection
+
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL; `make test` runs tests marked postgres with TEST_DATABASE=postgres")
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate-limit counters live in the cache; each test starts with none."""
     from django.core.cache import caches

@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.core.cache import caches
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
@@ -34,12 +33,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 #: Races repeated with fresh tokens, to land in more interleavings.
 ROUNDS = 10
-
-
-@pytest.fixture(autouse=True)
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks; `make test` runs this module with TEST_DATABASE=postgres")
 
 
 def race(count: int, request) -> list:
