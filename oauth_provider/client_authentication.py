@@ -16,6 +16,7 @@ from urllib.parse import unquote_plus
 from django.utils import timezone
 from oauth2_provider.models import get_application_model
 
+from . import client_cache
 from .hashing import hash_client_secret, verify_client_secret
 from .prepared import PreparedLookup
 
@@ -84,10 +85,12 @@ CLIENT_BY_ID = PreparedLookup(
 
 
 def load_client(client_id: str):
-    """The active Application with ``client_id``, or ``None``."""
+    """The active Application with ``client_id``, or ``None``; at the token endpoint,
+    perhaps from memory (:mod:`.client_cache`)."""
     if not client_id or "\x00" in client_id or len(client_id) > 255:
         return None
-    client = CLIENT_BY_ID.first(client_id)
+    served = client_cache.current()
+    client = served.client(client_id) if served is not None else CLIENT_BY_ID.first(client_id)
     if client is None or not client.is_usable(None):
         return None
     return client

@@ -12,6 +12,11 @@ are single-row statements by primary key; :func:`insert`, :func:`update` and
 :func:`delete` write them directly, with each field's own ``pre_save`` and database
 preparation, and fall back to the ORM whenever a model has receivers for its save or
 delete signals, a parent model, or a database other than PostgreSQL and SQLite.
+
+On PostgreSQL a lookup can also read each row's version (:func:`row_version`), and a
+write can be made conditional on a row still being that version (``unchanged=``):
+the write then happens in the same statement only if the row was not updated or
+deleted since it was read, and raises :class:`RowChanged` otherwise.
 """
 
 from __future__ import annotations
@@ -22,15 +27,84 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import NOT_PROVIDED, Model, QuerySet
+from django.db.models import NOT_PROVIDED, Model, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.query import get_related_populators
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.db.transaction import TransactionManagementError
 
-__all__ = ["PreparedLookup", "PreparedRow", "delete", "insert", "insert_pair", "update"]
+__all__ = [
+    "PreparedLookup",
+    "PreparedRow",
+    "AlreadySet",
+    "RowChanged",
+    "Update",
+    "delete",
+    "insert",
+    "insert_pair",
+    "row_version",
+    "unchanged",
+    "update",
+]
 
 # Stands in for the looked-up value when the query is compiled; never sent to the database.
 _PLACEHOLDER = "\x00oauth_provider.prepared\x00"
+
+# Where a versioned lookup leaves the version on the instances it builds.
+_VERSION = "_prepared_row_version"
+
+
+class RowChanged(Exception):
+    """A row read earlier was updated or deleted before a write that depended on it; the
+    write did not happen."""
+
+
+def _version_sql(connection: Any, table: str) -> str:
+    """One version of a row on PostgreSQL: every UPDATE writes a new version at a new
+    ``ctid``, even within one transaction, and ``xmin`` names the transaction that wrote
+    it, so no later version of the row has the same pair."""
+    table = connection.ops.quote_name(table)
+    return f"{table}.xmin::text || ' ' || {table}.ctid::text"
+
+
+def row_version(obj: Model) -> str | None:
+    """The version of its row that ``obj`` was read as, if a versioned lookup built it."""
+    return getattr(obj, _VERSION, None)
+
+
+def _unchanged_condition(model: type[Model], connection: Any) -> str:
+    """SQL true while a row of ``model`` is the version it was read as (two parameters:
+    the primary key and the version)."""
+    meta: Any = model._meta
+    table = connection.ops.quote_name(meta.db_table)
+    pk = connection.ops.quote_name(meta.pk.column)
+    version = _version_sql(connection, meta.db_table)
+    return f"EXISTS (SELECT 1 FROM {table} WHERE {table}.{pk} = %s AND {version} = %s)"
+
+
+def _unchanged_params(obj: Model, connection: Any) -> list[Any]:
+    return [obj._meta.pk.get_db_prep_value(obj.pk, connection), row_version(obj)]
+
+
+def unchanged(obj: Model) -> bool:
+    """Whether ``obj``'s row is still the version it was read as (one query)."""
+    connection = connections[obj._state.db or router.db_for_read(type(obj))]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_unchanged_condition(type(obj), connection)}", _unchanged_params(obj, connection)
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def _versioned(obj: Model | None) -> Model | None:
+    """``obj`` if its version is known, so that a write can depend on it."""
+    return obj if obj is not None and row_version(obj) is not None else None
+
+
+def _check_unchanged(obj: Model | None) -> None:
+    """Where the ORM writes instead of one statement of ours, a query of its own first."""
+    if obj is not None and not unchanged(obj):
+        raise RowChanged(obj)
 
 
 def _related_populators(queryset: QuerySet, klass_info: Any, select: Any, alias: str) -> list[Any]:
@@ -56,11 +130,14 @@ class _Compiled:
     init_list: list[str]
     model_slice: slice
     populators: list[Any]
+    version_index: int | None
 
     def instance(self, row: list[Any]) -> Model:
         obj = self.model.from_db(self.alias, self.init_list, row[self.model_slice])
         for populator in self.populators:
             populator.populate(row, obj)
+        if self.version_index is not None:
+            setattr(obj, _VERSION, row[self.version_index])
         return obj
 
 
@@ -80,7 +157,8 @@ class PreparedLookup:
     """``build(model, value)`` is a queryset filtering on one string ``value``; the
     lookup returns its first row, unordered. ``get_model`` is called on every lookup,
     so a swapped model is honoured. ``write`` routes the lookup to the database for
-    writes: set it when ``build`` locks rows (``select_for_update``)."""
+    writes: set it when ``build`` locks rows (``select_for_update``). ``versioned``
+    reads each row's version too, on PostgreSQL (:func:`row_version`)."""
 
     def __init__(
         self,
@@ -88,16 +166,24 @@ class PreparedLookup:
         build: Callable[[Any, str], QuerySet],
         *,
         write: bool = False,
+        versioned: bool = False,
     ) -> None:
         self.get_model = get_model
         self.build = build
         self.write = write
+        self.versioned = versioned
         self._compiled: weakref.WeakKeyDictionary[Any, dict[type[Model], _Compiled]] = (
             weakref.WeakKeyDictionary()
         )
 
     def _compile(self, model: type[Model], alias: str) -> _Compiled:
-        queryset = self.build(model, _PLACEHOLDER).order_by()[:1]
+        queryset = self.build(model, _PLACEHOLDER).order_by()
+        connection = connections[alias]
+        versioned = self.versioned and connection.vendor == "postgresql"
+        if versioned:
+            version = RawSQL(_version_sql(connection, model._meta.db_table), (), output_field=TextField())
+            queryset = queryset.annotate(**{_VERSION: version})
+        queryset = queryset[:1]
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         positions = [i for i, param in enumerate(params) if param == _PLACEHOLDER]
@@ -118,6 +204,7 @@ class PreparedLookup:
             init_list=[column[0].target.attname for column in select[start:end]],
             model_slice=slice(start, end),
             populators=_related_populators(queryset, klass_info, select, alias),
+            version_index=compiler.annotation_col_map[_VERSION] if versioned else None,
         )
 
     def _for(self, model: type[Model]) -> _Compiled:
@@ -172,8 +259,10 @@ _ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)"
 
 
 def _insert_sql(
-    model: type[Model], connection: Any, *, asynchronous: bool = False
+    model: type[Model], connection: Any, *, asynchronous: bool = False, guard: type[Model] | None = None
 ) -> tuple[str, list[Any]] | None:
+    """The INSERT of one row of ``model``; with ``guard``, it inserts nothing unless a row of
+    that model is a given version (:func:`_unchanged_condition`'s parameters go last)."""
     meta = model._meta
     fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
     if (
@@ -187,19 +276,23 @@ def _insert_sql(
     returning, _ = connection.ops.return_insert_columns([meta.auto_field])
     if asynchronous:
         returning += ", " + _ASYNC_COMMIT
-    sql = "INSERT INTO {} ({}) VALUES ({}) {}".format(
+    values = ", ".join(["%s"] * len(fields))
+    source = (
+        f"SELECT {values} WHERE {_unchanged_condition(guard, connection)}" if guard else f"VALUES ({values})"
+    )
+    sql = "INSERT INTO {} ({}) {} {}".format(
         quote(meta.db_table),
         ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
+        source,
         returning,
     )
     return sql, fields
 
 
-_INSERTS: dict[tuple[type[Model], str, bool], tuple[str, list[Any]] | None] = {}
+_INSERTS: dict[tuple[type[Model], str, bool, type[Model] | None], tuple[str, list[Any]] | None] = {}
 
 
-def insert(obj: Model, *, wait_for_disk: bool = True) -> None:
+def insert(obj: Model, *, wait_for_disk: bool = True, if_unchanged: Model | None = None) -> None:
     """``obj.save()`` for a new row whose related objects are saved: one INSERT ... RETURNING.
 
     ``wait_for_disk=False`` is for a row a crash may lose: on PostgreSQL, outside a
@@ -207,23 +300,33 @@ def insert(obj: Model, *, wait_for_disk: bool = True) -> None:
     the database server loses what it committed in the last fraction of a second; it
     never corrupts anything or reorders commits). Elsewhere, and where the ORM saves
     the row instead, it changes nothing.
+
+    ``if_unchanged`` is an instance from a versioned lookup: the row is inserted only if
+    that instance's row is still the version read, else :class:`RowChanged` is raised.
     """
     model = type(obj)
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
+    guard = _versioned(if_unchanged)
     asynchronous = not wait_for_disk and connection.vendor == "postgresql" and connection.get_autocommit()
-    key = (model, connection.vendor, asynchronous)
+    key = (model, connection.vendor, asynchronous, type(guard) if guard else None)
     if key not in _INSERTS:
-        _INSERTS[key] = _insert_sql(model, connection, asynchronous=asynchronous)
+        _INSERTS[key] = _insert_sql(model, connection, asynchronous=asynchronous, guard=key[3])
     statement = _INSERTS[key]
     if statement is None or obj.pk is not None or not _direct(model, connection, pre_save, post_save):
+        _check_unchanged(guard)
         obj.save(using=alias)
         return
     sql, fields = statement
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    if guard is not None:
+        params += _unchanged_params(guard, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        _stored(obj, alias, cursor.fetchone()[0])
+        stored = cursor.fetchone()
+    if stored is None:
+        raise RowChanged(guard)
+    _stored(obj, alias, stored[0])
 
 
 def _stored(obj: Model, alias: str, pk: Any) -> None:
@@ -232,24 +335,96 @@ def _stored(obj: Model, alias: str, pk: Any) -> None:
     obj._state.db = alias
 
 
+@dataclass(frozen=True)
+class Update:
+    """Set ``values`` on the row ``pk`` of ``model``, only while its field ``unless_set``
+    is null: marking a single-use row used."""
+
+    model: type[Model]
+    pk: Any
+    unless_set: str
+    values: dict[str, Any]
+
+
+class AlreadySet(Exception):
+    """An :class:`Update` found its ``unless_set`` field set: nothing was written."""
+
+
+def _update_sql(model: type[Model], names: list[str], unless_set: str | None, connection: Any) -> str:
+    """``UPDATE`` of the fields ``names`` (their values, then the primary key, are the parameters)."""
+    meta: Any = model._meta
+    quote = connection.ops.quote_name
+    where = f"{quote(meta.pk.column)} = %s"
+    if unless_set:
+        where += f" AND {quote(meta.get_field(unless_set).column)} IS NULL"
+    assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in names)
+    return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {where}"
+
+
+def _update_params(model: type[Model], pk: Any, values: dict[str, Any], connection: Any) -> list[Any]:
+    meta: Any = model._meta
+    params = [meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
+    return [*params, meta.pk.get_db_prep_value(pk, connection)]
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """The statement of one shape of :func:`insert_pair`; ``gate`` is the condition every
+    write in it waits on, ``None`` if none."""
+
+    sql: str
+    first_fields: list[Any]
+    second_fields: list[Any]
+
+
 def _pair_sql(
-    first_model: type[Model], second_model: type[Model], link: str, connection: Any, *, replacing: bool
-) -> tuple[str, list[Any], list[Any]] | None:
+    first_model: type[Model],
+    second_model: type[Model],
+    link: str,
+    connection: Any,
+    *,
+    replacing: bool,
+    guard: type[Model] | None,
+    spending: tuple[type[Model], tuple[str, ...], str] | None,
+) -> _Pair | None:
+    """Parameters, in order: the spending update's values and primary key, the guard's
+    (with a spending update, else after the first row's values), the replaced primary
+    key, the first row's values, the second row's values."""
     first_statement = _insert_sql(first_model, connection)
     second_statement = _insert_sql(second_model, connection)
     if first_statement is None or second_statement is None:
         return None
-    first_sql, first_fields = first_statement
+    first_fields = first_statement[1]
     first_meta: Any = first_model._meta
     meta: Any = second_model._meta
     link_field = meta.get_field(link)
     second_fields = [field for field in second_statement[1] if field is not link_field]
     quote = connection.ops.quote_name
     first_pk = quote(first_meta.pk.column)
-    clauses = (
-        [f"replaced AS (DELETE FROM {quote(first_meta.db_table)} WHERE {first_pk} = %s)"] if replacing else []
+    clauses = []
+    gate = ""
+    if spending is not None:
+        model, names, unless_set = spending
+        spend = _update_sql(model, list(names), unless_set, connection)
+        if guard is not None:
+            spend += f" AND {_unchanged_condition(guard, connection)}"
+        clauses.append(f"spent AS ({spend} RETURNING 1)")
+        gate = "EXISTS (SELECT 1 FROM spent)"
+    if replacing:
+        where = f"{first_pk} = %s" + (f" AND {gate}" if gate else "")
+        clauses.append(f"replaced AS (DELETE FROM {quote(first_meta.db_table)} WHERE {where})")
+    values = ", ".join(["%s"] * len(first_fields))
+    if spending is None and guard is not None:
+        gate = _unchanged_condition(guard, connection)
+    source = f"SELECT {values} WHERE {gate}" if gate else f"VALUES ({values})"
+    clauses.append(
+        "first_row AS (INSERT INTO {} ({}) {} RETURNING {})".format(
+            quote(first_meta.db_table),
+            ", ".join(quote(field.column) for field in first_fields),
+            source,
+            first_pk,
+        )
     )
-    clauses.append(f"first_row AS ({first_sql})")
     sql = "WITH {} INSERT INTO {} ({}, {}) SELECT {}, first_row.{} FROM first_row RETURNING {}, {}".format(
         ", ".join(clauses),
         quote(meta.db_table),
@@ -260,21 +435,42 @@ def _pair_sql(
         quote(meta.pk.column),
         quote(link_field.column),
     )
-    return sql, first_fields, second_fields
+    return _Pair(sql, first_fields, second_fields)
 
 
-# PostgreSQL only: (first model, second model, link, replacing) -> statement.
-_PAIRS: dict[tuple[type[Model], type[Model], str, bool], tuple[str, list[Any], list[Any]] | None] = {}
+_PairKey = tuple[
+    type[Model],
+    type[Model],
+    str,
+    bool,
+    "type[Model] | None",
+    "tuple[type[Model], tuple[str, ...], str] | None",
+]
+# PostgreSQL only: the shape of a call -> its statement.
+_PAIRS: dict[_PairKey, _Pair | None] = {}
 
 
-def insert_pair(first: Model, second: Model, *, link: str, replacing: Any = None) -> bool:
-    """Store two new rows in one round trip on PostgreSQL, ``second.<link>`` pointing at
-    ``first``; with ``replacing``, the row of ``first``'s model with that primary key is
-    deleted in the same statement (no other row may refer to it any more).
+def insert_pair(
+    first: Model,
+    second: Model,
+    *,
+    link: str,
+    replacing: Any = None,
+    if_unchanged: Model | None = None,
+    spending: Update | None = None,
+) -> bool:
+    """Store two new rows in one statement on PostgreSQL, ``second.<link>`` pointing at
+    ``first``. With ``replacing``, the row of ``first``'s model with that primary key is
+    deleted in the same statement (no other row may refer to it any more). With
+    ``spending``, that update is made in the same statement, and nothing is written
+    unless it applies (else :class:`AlreadySet`).
 
-    One statement with data-modifying WITH clauses, run inside the caller's transaction.
-    Returns False, having written nothing, where that is not possible (another database,
-    receivers or parents, rows already saved); the caller then writes them one by one.
+    ``if_unchanged`` is as for :func:`insert`. With ``spending`` nothing is written when
+    it fails; without, the deletion is made, and the caller's transaction must roll back.
+
+    Returns False, having written nothing, where one statement is not possible (another
+    database, receivers or parents, rows already saved); the caller then writes the rows
+    one by one.
     """
     first_model, second_model = type(first), type(second)
     alias = router.db_for_write(first_model, instance=first)
@@ -286,23 +482,49 @@ def insert_pair(first: Model, second: Model, *, link: str, replacing: Any = None
         or second.pk is not None
         or not _direct(first_model, connection, pre_save, post_save, pre_delete, post_delete)
         or not _direct(second_model, connection, pre_save, post_save)
+        or (spending is not None and not _direct(spending.model, connection))
     ):
         return False
-    key = (first_model, second_model, link, replacing is not None)
+    guard = _versioned(if_unchanged)
+    spend_shape = (spending.model, tuple(spending.values), spending.unless_set) if spending else None
+    key: _PairKey = (
+        first_model,
+        second_model,
+        link,
+        replacing is not None,
+        type(guard) if guard else None,
+        spend_shape,
+    )
     if key not in _PAIRS:
-        _PAIRS[key] = _pair_sql(first_model, second_model, link, connection, replacing=replacing is not None)
+        _PAIRS[key] = _pair_sql(
+            first_model, second_model, link, connection, replacing=key[3], guard=key[4], spending=key[5]
+        )
     statement = _PAIRS[key]
     if statement is None:
         return False
-    sql, first_fields, second_fields = statement
     params: list[Any] = []
+    if spending is not None:
+        params += _update_params(spending.model, spending.pk, spending.values, connection)
+        if guard is not None:
+            params += _unchanged_params(guard, connection)
     if replacing is not None:
         params.append(first_model._meta.pk.get_db_prep_value(replacing, connection))
-    params += [field.get_db_prep_save(field.pre_save(first, True), connection) for field in first_fields]
-    params += [field.get_db_prep_save(field.pre_save(second, True), connection) for field in second_fields]
+    params += [
+        field.get_db_prep_save(field.pre_save(first, True), connection) for field in statement.first_fields
+    ]
+    if spending is None and guard is not None:
+        params += _unchanged_params(guard, connection)
+    params += [
+        field.get_db_prep_save(field.pre_save(second, True), connection) for field in statement.second_fields
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        second_pk, first_pk_value = cursor.fetchone()
+        cursor.execute(statement.sql, params)
+        stored = cursor.fetchone()
+    if stored is None:
+        if guard is not None and not unchanged(guard):
+            raise RowChanged(guard)
+        raise AlreadySet(spending)
+    second_pk, first_pk_value = stored
     _stored(first, alias, first_pk_value)
     setattr(second, link, first)
     _stored(second, alias, second_pk)
@@ -317,23 +539,11 @@ def update(model: type[Model], pk: Any, *, unless_set: str | None = None, **valu
     if not _direct(model, connection):
         condition = {f"{unless_set}__isnull": True} if unless_set else {}
         return model._default_manager.using(alias).filter(pk=pk, **condition).update(**values)
-    meta: Any = model._meta
-    quote = connection.ops.quote_name
-    fields: list[Any] = [meta.get_field(name) for name in values]
-    where = f"{quote(meta.pk.column)} = %s"
-    if unless_set:
-        where += f" AND {quote(meta.get_field(unless_set).column)} IS NULL"
-    sql = "UPDATE {} SET {} WHERE {}".format(
-        quote(meta.db_table),
-        ", ".join(f"{quote(field.column)} = %s" for field in fields),
-        where,
-    )
-    params = [
-        field.get_db_prep_save(value, connection)
-        for field, value in zip(fields, values.values(), strict=True)
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, meta.pk.get_db_prep_value(pk, connection)])
+        cursor.execute(
+            _update_sql(model, list(values), unless_set, connection),
+            _update_params(model, pk, values, connection),
+        )
         return cursor.rowcount
 
 

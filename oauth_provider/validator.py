@@ -10,9 +10,9 @@ import functools
 import logging
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
-from django.db import connections, router, transaction
+from django.db import router, transaction
 from django.db.models import Model
 from django.utils import timezone
 from oauth2_provider.models import (
@@ -42,20 +42,17 @@ def supported_response_types() -> list[str]:
     return [rt for rt, grant in RESPONSE_TYPE_GRANTS.items() if grant in provider_settings.GRANT_TYPES]
 
 
-#: Lookups on the token endpoint's path, by one indexed value each (see ``prepared``).
-#: Codes and refresh tokens are locked for the transaction: each may be used once.
+#: Lookups on the token endpoint's path, by one indexed value each (see ``prepared``),
+#: from the database written to. Nothing is locked: a code or refresh token is marked
+#: used by a conditional UPDATE where the tokens are stored (``_store``), so each works once.
 GRANT_BY_CODE = PreparedLookup(
     get_grant_model,
-    lambda model, code: (
-        model.objects.select_for_update(of=("self",)).select_related("user").filter(code=code)
-    ),
+    lambda model, code: model.objects.select_related("user").filter(code=code),
     write=True,
 )
 REFRESH_TOKEN_BY_CHECKSUM = PreparedLookup(
     get_refresh_token_model,
-    lambda model, checksum: (
-        model.objects.select_for_update(of=("self",)).select_related("user").filter(token_checksum=checksum)
-    ),
+    lambda model, checksum: model.objects.select_related("user").filter(token_checksum=checksum),
     write=True,
 )
 
@@ -88,37 +85,6 @@ def _delete_access_token(access_token_model: type[Model], pk: Any) -> None:
     else:
         access_token_model._default_manager.filter(pk=pk).delete()
     token_cache.discard_access_token(pk)
-
-
-def _store_tokens(access_token: Model, refresh_token: Any, *, replaced: Any, wait_for_disk: bool) -> None:
-    """Store new tokens, deleting the access token ``replaced`` (a refresh's predecessor).
-
-    On PostgreSQL a pair and the deletion are one statement instead of three round trips.
-    """
-    model = type(access_token)
-    if (
-        refresh_token is not None
-        and (replaced is None or _only_refresh_tokens_refer_to(model))
-        and prepared.insert_pair(access_token, refresh_token, link="access_token", replacing=replaced)
-    ):
-        token_cache.discard_access_token(replaced)
-        return
-    if replaced is not None:
-        _delete_access_token(model, replaced)
-    prepared.insert(access_token, wait_for_disk=wait_for_disk)
-    if refresh_token is not None:
-        refresh_token.access_token = access_token
-        prepared.insert(refresh_token)
-
-
-def _lock_from_here(model: type[Model]) -> None:
-    """Begin the request's transaction before reading a row to lock: where the database locks
-    rows (PostgreSQL), the lock holds until the tokens are stored. SQLite locks the whole
-    database for a transaction's length instead, so there it begins at the first write,
-    and the conditional UPDATE in ``_spend`` keeps codes and refresh tokens single-use."""
-    using = router.db_for_write(model)
-    if connections[using].features.has_select_for_update:
-        transactions.begin(using)
 
 
 class OAuth2Validator(DOTValidator):
@@ -217,10 +183,9 @@ class OAuth2Validator(DOTValidator):
         )
 
     def _grant(self, code: str, request: Request):
-        """The grant for ``code``, row-locked for this transaction and cached on the request."""
+        """The grant for ``code`` if it belongs to the request's client, cached on the request."""
         grant = getattr(request, "grant", None)
         if grant is None:
-            _lock_from_here(get_grant_model())
             grant = GRANT_BY_CODE.first(hash_token(code))
             if grant is not None and (request.client is None or grant.application_id != request.client.pk):
                 # RFC 6749 §4.1.3: a code is bound to the client it was issued to.
@@ -302,7 +267,6 @@ class OAuth2Validator(DOTValidator):
     def validate_refresh_token(
         self, refresh_token: str, client: Any, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
-        _lock_from_here(get_refresh_token_model())
         token = REFRESH_TOKEN_BY_CHECKSUM.first(hash_token(refresh_token))
         if token is None or token.application_id != client.pk:
             # RFC 6749 §6: bound to its client; another client's token is simply unknown.
@@ -350,51 +314,6 @@ class OAuth2Validator(DOTValidator):
     # -- issuing tokens -----------------------------------------------------------
 
     def save_bearer_token(self, token: dict, request: Request, *args: Any, **kwargs: Any) -> None:
-        if request.grant_type == "client_credentials" and not provider_settings.AUDIT_LOG_MODEL:
-            # One INSERT (no refresh token, nothing rotated): it is a transaction of its own,
-            # and losing it in a crash only makes the client ask again.
-            wait = not provider_settings.ASYNC_COMMIT_CLIENT_CREDENTIALS_TOKENS
-            self._save_bearer_token(token, request, wait_for_disk=wait)
-            return
-        using = router.db_for_write(get_access_token_model())
-        transactions.begin(using)
-        self._spend(request)
-        # The endpoint views already run in one transaction; a savepoint would only add queries.
-        with transaction.atomic(using=using, savepoint=False):
-            self._save_bearer_token(token, request)
-
-    def _spend(self, request: Request) -> None:
-        """Mark the code or refresh token used, first thing in the transaction, unless another
-        request did so since it was read: then this one is the reuse (RFC 6749 §4.1.2, §6).
-
-        Where rows were locked when read (PostgreSQL) nobody can have; on SQLite the
-        transaction begins only here, and this conditional UPDATE keeps each single-use.
-        """
-        now = timezone.now()
-        grant = getattr(request, "grant", None)
-        if request.grant_type == "authorization_code" and grant is not None:
-            if not prepared.update(type(grant), grant.pk, unless_set="consumed", consumed=now):
-                self._code_reused(grant, request.client_id)
-                raise errors.InvalidGrantError(request=request)
-            request.grant_spent = True
-        previous = getattr(request, "refresh_token_instance", None)
-        if request.grant_type == "refresh_token" and previous is not None:
-            # Rotation: the presented refresh token ends here, and its access token below.
-            RefreshToken = get_refresh_token_model()
-            fields = {"revoked": now, "updated": now, "access_token": None}
-            if not prepared.update(RefreshToken, previous.pk, unless_set="revoked", **fields):
-                self._refresh_token_reused(previous, request.client)
-                raise errors.InvalidGrantError(request=request)
-
-    def _token_family(self, request: Request) -> uuid.UUID:
-        if request.grant_type == "authorization_code" and getattr(request, "grant", None) is not None:
-            return request.grant.token_family
-        previous = getattr(request, "refresh_token_instance", None)
-        if request.grant_type == "refresh_token" and previous is not None and previous.token_family:
-            return previous.token_family
-        return uuid.uuid4()
-
-    def _save_bearer_token(self, token: dict, request: Request, *, wait_for_disk: bool = True) -> None:
         AccessToken = get_access_token_model()
         RefreshToken = get_refresh_token_model()
         if not request.client.has_grant_type("refresh_token"):
@@ -425,8 +344,7 @@ class OAuth2Validator(DOTValidator):
                 scope=token["scope"] if previous is None else previous.scope,
             )
             self._set_token_value(refresh_token, token["refresh_token"])
-        replaced = previous.access_token_id if previous is not None else None
-        _store_tokens(access_token, refresh_token, replaced=replaced, wait_for_disk=wait_for_disk)
+        self._store(request, access_token, refresh_token, now=now)
         signals.token_issued.send(
             sender=type(self),
             application_id=request.client.pk,
@@ -435,6 +353,89 @@ class OAuth2Validator(DOTValidator):
             scope=token["scope"],
             token_family=family,
         )
+
+    def _store(self, request: Request, access_token: Model, refresh_token: Any, *, now: Any) -> None:
+        """Store the new tokens; mark the code or refresh token they come from used, unless
+        another request did so since it was read (then this one is the reuse, RFC 6749
+        §4.1.2, §6); on a refresh, delete the access token it replaces.
+
+        All of it or none: in one statement on PostgreSQL, else in one transaction (and
+        in the audit log's transaction when there is one). The access token is stored only
+        if the client's row is as it was read (a client from memory, see client_cache.py),
+        else ``prepared.RowChanged`` is raised.
+        """
+        client = request.client
+        spend = self._spend(request, now)
+        previous = getattr(request, "refresh_token_instance", None)
+        replaced = previous.access_token_id if request.grant_type == "refresh_token" and previous else None
+        model: type[Model] = type(access_token)
+        if not provider_settings.AUDIT_LOG_MODEL:
+            if request.grant_type == "client_credentials":
+                # One INSERT (no refresh token, nothing rotated): it is a transaction of its own,
+                # and losing it in a crash only makes the client ask again.
+                wait = not provider_settings.ASYNC_COMMIT_CLIENT_CREDENTIALS_TOKENS
+                prepared.insert(access_token, wait_for_disk=wait, if_unchanged=client)
+                return
+            try:
+                if (
+                    refresh_token is not None
+                    and (replaced is None or _only_refresh_tokens_refer_to(model))
+                    and prepared.insert_pair(
+                        access_token,
+                        refresh_token,
+                        link="access_token",
+                        replacing=replaced,
+                        if_unchanged=client,
+                        spending=spend,
+                    )
+                ):
+                    request.grant_spent = True
+                    token_cache.discard_access_token(replaced)
+                    return
+            except prepared.AlreadySet:
+                self._used_twice(request)
+        using = router.db_for_write(model)
+        transactions.begin(using)
+        if spend is not None:
+            if not prepared.update(spend.model, spend.pk, unless_set=spend.unless_set, **spend.values):
+                self._used_twice(request)
+            request.grant_spent = True
+        # The endpoint views already run in one transaction; a savepoint would only add queries.
+        with transaction.atomic(using=using, savepoint=False):
+            if replaced is not None:
+                _delete_access_token(model, replaced)
+            prepared.insert(access_token, if_unchanged=client)
+            if refresh_token is not None:
+                refresh_token.access_token = access_token
+                prepared.insert(refresh_token)
+
+    def _spend(self, request: Request, now: Any) -> prepared.Update | None:
+        """What marks the request's code or refresh token used (rotation ends a refresh token
+        and detaches its access token, which is deleted), or ``None``."""
+        grant = getattr(request, "grant", None)
+        if request.grant_type == "authorization_code" and grant is not None:
+            return prepared.Update(type(grant), grant.pk, "consumed", {"consumed": now})
+        previous = getattr(request, "refresh_token_instance", None)
+        if request.grant_type == "refresh_token" and previous is not None:
+            values = {"revoked": now, "updated": now, "access_token": None}
+            return prepared.Update(type(previous), previous.pk, "revoked", values)
+        return None
+
+    def _used_twice(self, request: Request) -> NoReturn:
+        """Another request used the code or refresh token first: this is its reuse."""
+        if request.grant_type == "authorization_code":
+            self._code_reused(request.grant, request.client_id)
+        else:
+            self._refresh_token_reused(request.refresh_token_instance, request.client)
+        raise errors.InvalidGrantError(request=request)
+
+    def _token_family(self, request: Request) -> uuid.UUID:
+        if request.grant_type == "authorization_code" and getattr(request, "grant", None) is not None:
+            return request.grant.token_family
+        previous = getattr(request, "refresh_token_instance", None)
+        if request.grant_type == "refresh_token" and previous is not None and previous.token_family:
+            return previous.token_family
+        return uuid.uuid4()
 
     # -- revocation (RFC 7009) ----------------------------------------------------
 

@@ -33,11 +33,15 @@ def postgres_marker(request):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate-limit counters live in the cache; each test starts with none."""
+    """Rate-limit counters live in the cache, clients in each process's memory; each test
+    starts with neither."""
     from django.core.cache import caches
+
+    from oauth_provider import client_cache
 
     for cache in caches.all():
         cache.clear()
+    client_cache.clear()
 
 
 @pytest.fixture
@@ -53,6 +57,23 @@ def confidential_client(db):
 @pytest.fixture
 def public_client(db):
     return PublicApplicationFactory(grant_types="authorization_code refresh_token")
+
+
+def commit_elsewhere(sql: str, params: list) -> None:
+    """Run ``sql`` on a connection of its own to the test database, and commit it: another
+    process's change, landing in the middle of a request (PostgreSQL)."""
+    import psycopg
+    from django.db import connection
+
+    options = connection.settings_dict
+    with psycopg.connect(
+        dbname=options["NAME"],
+        user=options["USER"],
+        host=options["HOST"],
+        port=options["PORT"],
+        autocommit=True,
+    ) as other:
+        other.execute(sql, params)
 
 
 def basic_auth(client_id: str, secret: str) -> str:

@@ -18,15 +18,21 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.core.cache import caches
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
 
 from oauth_provider import signals
 from oauth_provider.clients import rotate_client_secret
 from oauth_provider.hashing import hash_client_secret, hash_token
 
-from .conftest import CLIENT_SECRET, Flow, basic_auth
+from .conftest import CLIENT_SECRET, Flow, basic_auth, commit_elsewhere
 from .factories import ApplicationFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -112,6 +118,56 @@ def test_ten_parallel_refreshes_yield_at_most_one_pair(flow: Flow, confidential_
     assert sum(results.values()) == 10
     # Reuse of the rotated token revoked the family, the new pair included.
     assert not get_access_token_model().objects.exists()
+
+
+@pytest.mark.parametrize("grant", ["refresh_token", "authorization_code"])
+def test_a_token_used_between_the_read_and_the_write_is_a_reuse(flow: Flow, confidential_client, grant):
+    """Another request spends the code or refresh token after this one has read it and
+    before it stores its tokens: this one stores nothing, and is the reuse."""
+    if grant == "refresh_token":
+        tokens = flow.tokens_for(confidential_client)
+        data = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+        table = get_refresh_token_model()._meta.db_table
+        spent_elsewhere = (
+            f"UPDATE {table} SET revoked = now() WHERE token_checksum = %s",
+            [hash_token(tokens["refresh_token"])],
+        )
+        reused = signals.refresh_token_reused
+        left = 0  # the family is revoked: its access token too
+    else:
+        flow.tokens_for(confidential_client)
+        code = flow.get_code(confidential_client)["code"]
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "https://client.example/callback",
+        }
+        spent_elsewhere = (
+            f"UPDATE {get_grant_model()._meta.db_table} SET consumed = now() WHERE code = %s",
+            [hash_token(code)],
+        )
+        reused = signals.authorization_code_reused
+        left = get_access_token_model().objects.count()  # the earlier family's token
+    sent: list = []
+    reused.connect(lambda **kwargs: sent.append(kwargs), weak=False, dispatch_uid="reused")
+
+    def spend_first(execute, sql, params, many, context):
+        if sql.startswith("WITH spent AS") and not sent:
+            commit_elsewhere(*spent_elsewhere)
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(spend_first):
+            response = flow.token(
+                data, HTTP_AUTHORIZATION=basic_auth(confidential_client.client_id, CLIENT_SECRET)
+            )
+    finally:
+        reused.disconnect(dispatch_uid="reused")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid_grant"
+    assert len(sent) == 1
+    assert get_access_token_model().objects.count() == left
 
 
 @pytest.fixture

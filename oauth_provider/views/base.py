@@ -86,8 +86,7 @@ class FormPostEndpoint(OAuthLibMixin, View):
             limited = self.limit(request)
             if limited is not None:
                 return error_response(TooManyRequests(limited.reason, limited.retry_after))
-            with self.atomic(request):
-                response = self.handle(request)
+            response = self.respond(request)
             self.after(request, response)
             return response
         except OAuthError as error:
@@ -117,6 +116,11 @@ class FormPostEndpoint(OAuthLibMixin, View):
         ``transactions.deferred_atomic()``: on SQLite every transaction holds the
         database's single write lock for its whole length."""
         return transaction.atomic()
+
+    def respond(self, request: HttpRequest) -> HttpResponse:
+        """:meth:`handle` in its transaction."""
+        with self.atomic(request):
+            return self.handle(request)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         raise NotImplementedError

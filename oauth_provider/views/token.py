@@ -8,8 +8,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from .. import throttling, transactions
-from ..errors import InvalidRequest
+from .. import client_cache, prepared, throttling, transactions
+from ..errors import InvalidRequest, OAuthError
 from .base import FormPostEndpoint, oauthlib_response
 
 __all__ = ["TokenView"]
@@ -40,10 +40,26 @@ class TokenView(FormPostEndpoint):
             throttling.record_failure(subjects)
 
     def atomic(self, request: HttpRequest) -> AbstractContextManager[Any]:
-        # The transaction begins once the client is authenticated, where the validator
-        # needs it (see transactions.py), and holds until the request ends. Client
-        # credentials write one row, which is a transaction of its own.
+        # A transaction begins only where the validator writes more than one statement
+        # (see transactions.py), and holds until the request ends. Client credentials,
+        # and on PostgreSQL a code exchange or a refresh, write in one statement.
         return transactions.deferred_atomic()
+
+    def respond(self, request: HttpRequest) -> HttpResponse:
+        # Clients may come from memory; a request that relied on one that has changed
+        # since runs again, reading it (client_cache.py). Its transaction rolled back.
+        with client_cache.serving() as served:
+            try:
+                response = super().respond(request)
+                if response.status_code < 400 or not served.any_changed():
+                    return response
+            except prepared.RowChanged:
+                pass
+            except OAuthError:
+                if not served.any_changed():
+                    raise
+            served.forget()
+        return super().respond(request)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         if not request.POST.get("grant_type"):
