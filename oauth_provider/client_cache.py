@@ -1,10 +1,10 @@
-"""Clients kept in each process's memory for the token endpoint (PostgreSQL only).
+"""Clients kept in each process's memory for the token endpoint (PostgreSQL, SQLite).
 
-Reading the client is one of the two round trips a client credentials request makes,
-and each round trip costs the process about as much as the rest of the request. The
-token endpoint therefore keeps the rows of the clients it has read, each with its
-version (:func:`.prepared.row_version`), and trusts a row from memory no further
-than this:
+Reading the client is one of the two queries a client credentials request makes, and
+each query costs the process a sizeable share of the request (on PostgreSQL, a round
+trip). The token endpoint therefore keeps the rows of the clients it has read, each
+with its version (:func:`.prepared.row_version`), and trusts a row from memory no
+further than this:
 
 * a request that succeeds stores its tokens only if the client's row is still that
   version, in the same statement (``prepared.insert(..., if_unchanged=client)``);
@@ -89,11 +89,12 @@ def current() -> Served | None:
 def serving() -> Iterator[Served]:
     """A block in which clients may come from memory; see the module's docstring for what
     the block's caller must do with the :class:`Served` it gets. Where the cache is off
-    (``CLIENT_CACHE_SIZE`` 0, or a database other than PostgreSQL) clients are read as
-    outside the block."""
+    (``CLIENT_CACHE_SIZE`` 0, or a database other than PostgreSQL and SQLite) clients
+    are read as outside the block."""
     served = Served()
-    alias = router.db_for_read(get_application_model())
-    if provider_settings.CLIENT_CACHE_SIZE <= 0 or connections[alias].vendor != "postgresql":
+    model = get_application_model()
+    alias = router.db_for_read(model)
+    if provider_settings.CLIENT_CACHE_SIZE <= 0 or not prepared.versions_rows(connections[alias], model):
         yield served
         return
     token = _current.set(served)

@@ -13,8 +13,9 @@ are single-row statements by primary key; :func:`insert`, :func:`update` and
 preparation, and fall back to the ORM whenever a model has receivers for its save or
 delete signals, a parent model, or a database other than PostgreSQL and SQLite.
 
-On PostgreSQL a lookup can also read each row's version (:func:`row_version`), and a
-write can be made conditional on a row still being that version (``unchanged=``):
+On PostgreSQL and SQLite a lookup can also read each row's version
+(:func:`row_version`), and a write can be made conditional on a row still being that
+version (``if_unchanged=``):
 the write then happens in the same statement only if the row was not updated or
 deleted since it was read, and raises :class:`RowChanged` otherwise.
 """
@@ -59,12 +60,33 @@ class RowChanged(Exception):
     write did not happen."""
 
 
-def _version_sql(connection: Any, table: str) -> str:
-    """One version of a row on PostgreSQL: every UPDATE writes a new version at a new
-    ``ctid``, even within one transaction, and ``xmin`` names the transaction that wrote
-    it, so no later version of the row has the same pair."""
-    table = connection.ops.quote_name(table)
-    return f"{table}.xmin::text || ' ' || {table}.ctid::text"
+def _version_sql(connection: Any, model: type[Model]) -> str | None:
+    """SQL for the version of a row of ``model``, as text; ``None`` where there is none.
+
+    PostgreSQL: every UPDATE writes a new version of the row at a new ``ctid``, even
+    within one transaction, and ``xmin`` names the transaction that wrote it, so no
+    later version of the row has the same pair. SQLite has no such columns: there the
+    version is the row's values, each written as an SQL literal by ``quote()``.
+    """
+    if not versions_rows(connection, model):
+        return None
+    meta: Any = model._meta
+    table = connection.ops.quote_name(meta.db_table)
+    if connection.vendor == "postgresql":
+        return f"{table}.xmin::text || ' ' || {table}.ctid::text"
+    if connection.vendor == "sqlite":
+        columns = (
+            f"quote({table}.{connection.ops.quote_name(field.column)})"
+            for field in meta.local_concrete_fields
+        )
+        return " || ' ' || ".join(columns)
+    return None
+
+
+def versions_rows(connection: Any, model: type[Model]) -> bool:
+    """Whether a lookup can read the version of a row of ``model`` on ``connection`` (not
+    where part of the row lives in a parent model's table)."""
+    return connection.vendor in ("postgresql", "sqlite") and not model._meta.parents
 
 
 def row_version(obj: Model) -> str | None:
@@ -78,7 +100,7 @@ def _unchanged_condition(model: type[Model], connection: Any) -> str:
     meta: Any = model._meta
     table = connection.ops.quote_name(meta.db_table)
     pk = connection.ops.quote_name(meta.pk.column)
-    version = _version_sql(connection, meta.db_table)
+    version = _version_sql(connection, model)
     return f"EXISTS (SELECT 1 FROM {table} WHERE {table}.{pk} = %s AND {version} = %s)"
 
 
@@ -158,7 +180,7 @@ class PreparedLookup:
     lookup returns its first row, unordered. ``get_model`` is called on every lookup,
     so a swapped model is honoured. ``write`` routes the lookup to the database for
     writes: set it when ``build`` locks rows (``select_for_update``). ``versioned``
-    reads each row's version too, on PostgreSQL (:func:`row_version`)."""
+    reads each row's version too, on PostgreSQL and SQLite (:func:`row_version`)."""
 
     def __init__(
         self,
@@ -179,10 +201,10 @@ class PreparedLookup:
     def _compile(self, model: type[Model], alias: str) -> _Compiled:
         queryset = self.build(model, _PLACEHOLDER).order_by()
         connection = connections[alias]
-        versioned = self.versioned and connection.vendor == "postgresql"
-        if versioned:
-            version = RawSQL(_version_sql(connection, model._meta.db_table), (), output_field=TextField())
-            queryset = queryset.annotate(**{_VERSION: version})
+        version_sql = _version_sql(connection, model) if self.versioned else None
+        versioned = version_sql is not None
+        if version_sql is not None:
+            queryset = queryset.annotate(**{_VERSION: RawSQL(version_sql, (), output_field=TextField())})
         queryset = queryset[:1]
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()

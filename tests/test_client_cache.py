@@ -1,4 +1,4 @@
-"""Clients from each process's memory at the token endpoint, on a real PostgreSQL server.
+"""Clients from each process's memory at the token endpoint, on SQLite and PostgreSQL.
 
 A client row kept in memory is never trusted past a change to it: a token is stored
 only if the row is still the version read, and a refusal made with a row from memory
@@ -18,7 +18,7 @@ from oauth_provider.hashing import hash_client_secret, hash_token
 from .conftest import CLIENT_SECRET, basic_auth, commit_elsewhere
 from .factories import ApplicationFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 NEW_SECRET = "a-new-secret-after-rotation-0123456789"
 
@@ -146,6 +146,7 @@ def test_memory_holds_at_most_client_cache_size_clients(flow, settings, django_a
         assert client_credentials(flow, first).status_code == 200
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_client_disabled_by_another_connection_mid_request_gets_no_token(flow, service):
     """The client is disabled and committed by another connection after this request

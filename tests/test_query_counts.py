@@ -30,8 +30,8 @@ def client_credentials(flow, service):
 
 
 def test_client_credentials_costs_at_most_three_queries(flow, service, django_assert_max_num_queries):
-    """The client (one indexed lookup) and the token (one INSERT); no transaction around them."""
-    client_credentials(flow, service)  # the first request may warm up per-process state
+    """A client the process has not read yet: the client (one indexed lookup) and the token
+    (one INSERT); no transaction around them."""
     with django_assert_max_num_queries(3) as captured:
         response = client_credentials(flow, service)
     assert response.status_code == 200, response.content
@@ -77,13 +77,10 @@ def test_an_introspection_costs_at_most_two_queries(flow, service, django_assert
     assert response.json()["active"] is True
 
 
-# -- PostgreSQL: clients from memory, a grant's writes in one statement -----------------------
+# -- clients from memory; on PostgreSQL, a grant's writes in one statement ----------------------
 
 
-@pytest.mark.postgres
-def test_on_postgresql_client_credentials_is_one_insert_once_the_client_is_known(
-    flow, service, django_assert_num_queries
-):
+def test_client_credentials_is_one_insert_once_the_client_is_known(flow, service, django_assert_num_queries):
     """The client comes from the process's memory; the INSERT checks its row is unchanged."""
     client_credentials(flow, service)
     with django_assert_num_queries(1) as captured:
@@ -92,7 +89,6 @@ def test_on_postgresql_client_credentials_is_one_insert_once_the_client_is_known
     assert captured.captured_queries[0]["sql"].startswith('INSERT INTO "oauth_provider_accesstoken"')
 
 
-@pytest.mark.postgres
 def test_with_the_client_cache_off_the_client_is_read_every_time(
     flow, service, settings, django_assert_num_queries
 ):
