@@ -15,9 +15,9 @@ delete signals, a parent model, or a database other than PostgreSQL and SQLite.
 
 On PostgreSQL and SQLite a lookup can also read each row's version
 (:func:`row_version`), and a write can be made conditional on a row still being that
-version (``if_unchanged=``):
-the write then happens in the same statement only if the row was not updated or
-deleted since it was read, and raises :class:`RowChanged` otherwise.
+version (``if_unchanged=``): the write then happens, in the same statement, only if
+the row was not updated or deleted since it was read, and raises :class:`RowChanged`
+otherwise.
 """
 
 from __future__ import annotations
@@ -74,13 +74,10 @@ def _version_sql(connection: Any, model: type[Model]) -> str | None:
     table = connection.ops.quote_name(meta.db_table)
     if connection.vendor == "postgresql":
         return f"{table}.xmin::text || ' ' || {table}.ctid::text"
-    if connection.vendor == "sqlite":
-        columns = (
-            f"quote({table}.{connection.ops.quote_name(field.column)})"
-            for field in meta.local_concrete_fields
-        )
-        return " || ' ' || ".join(columns)
-    return None
+    columns = (
+        f"quote({table}.{connection.ops.quote_name(field.column)})" for field in meta.local_concrete_fields
+    )
+    return " || ' ' || ".join(columns)
 
 
 def versions_rows(connection: Any, model: type[Model]) -> bool:
@@ -281,10 +278,10 @@ _ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)"
 
 
 def _insert_sql(
-    model: type[Model], connection: Any, *, asynchronous: bool = False, guard: type[Model] | None = None
+    model: type[Model], connection: Any, *, asynchronous: bool = False, condition: str = ""
 ) -> tuple[str, list[Any]] | None:
-    """The INSERT of one row of ``model``; with ``guard``, it inserts nothing unless a row of
-    that model is a given version (:func:`_unchanged_condition`'s parameters go last)."""
+    """The INSERT of one row of ``model``; with ``condition``, SQL whose parameters follow
+    the row's values, it inserts nothing unless the condition holds."""
     meta = model._meta
     fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
     if (
@@ -299,9 +296,7 @@ def _insert_sql(
     if asynchronous:
         returning += ", " + _ASYNC_COMMIT
     values = ", ".join(["%s"] * len(fields))
-    source = (
-        f"SELECT {values} WHERE {_unchanged_condition(guard, connection)}" if guard else f"VALUES ({values})"
-    )
+    source = f"SELECT {values} WHERE {condition}" if condition else f"VALUES ({values})"
     sql = "INSERT INTO {} ({}) {} {}".format(
         quote(meta.db_table),
         ", ".join(quote(field.column) for field in fields),
@@ -333,7 +328,8 @@ def insert(obj: Model, *, wait_for_disk: bool = True, if_unchanged: Model | None
     asynchronous = not wait_for_disk and connection.vendor == "postgresql" and connection.get_autocommit()
     key = (model, connection.vendor, asynchronous, type(guard) if guard else None)
     if key not in _INSERTS:
-        _INSERTS[key] = _insert_sql(model, connection, asynchronous=asynchronous, guard=key[3])
+        condition = _unchanged_condition(key[3], connection) if key[3] else ""
+        _INSERTS[key] = _insert_sql(model, connection, asynchronous=asynchronous, condition=condition)
     statement = _INSERTS[key]
     if statement is None or obj.pk is not None or not _direct(model, connection, pre_save, post_save):
         _check_unchanged(guard)
@@ -391,8 +387,7 @@ def _update_params(model: type[Model], pk: Any, values: dict[str, Any], connecti
 
 @dataclass(frozen=True)
 class _Pair:
-    """The statement of one shape of :func:`insert_pair`; ``gate`` is the condition every
-    write in it waits on, ``None`` if none."""
+    """The statement of one shape of :func:`insert_pair`, and the fields whose values it takes."""
 
     sql: str
     first_fields: list[Any]
@@ -412,18 +407,11 @@ def _pair_sql(
     """Parameters, in order: the spending update's values and primary key, the guard's
     (with a spending update, else after the first row's values), the replaced primary
     key, the first row's values, the second row's values."""
-    first_statement = _insert_sql(first_model, connection)
-    second_statement = _insert_sql(second_model, connection)
-    if first_statement is None or second_statement is None:
-        return None
-    first_fields = first_statement[1]
-    first_meta: Any = first_model._meta
-    meta: Any = second_model._meta
-    link_field = meta.get_field(link)
-    second_fields = [field for field in second_statement[1] if field is not link_field]
     quote = connection.ops.quote_name
+    first_meta: Any = first_model._meta
     first_pk = quote(first_meta.pk.column)
     clauses = []
+    # What every write waits on: the spending update, else the guard, else nothing.
     gate = ""
     if spending is not None:
         model, names, unless_set = spending
@@ -435,18 +423,17 @@ def _pair_sql(
     if replacing:
         where = f"{first_pk} = %s" + (f" AND {gate}" if gate else "")
         clauses.append(f"replaced AS (DELETE FROM {quote(first_meta.db_table)} WHERE {where})")
-    values = ", ".join(["%s"] * len(first_fields))
     if spending is None and guard is not None:
         gate = _unchanged_condition(guard, connection)
-    source = f"SELECT {values} WHERE {gate}" if gate else f"VALUES ({values})"
-    clauses.append(
-        "first_row AS (INSERT INTO {} ({}) {} RETURNING {})".format(
-            quote(first_meta.db_table),
-            ", ".join(quote(field.column) for field in first_fields),
-            source,
-            first_pk,
-        )
-    )
+    first_statement = _insert_sql(first_model, connection, condition=gate)
+    second_statement = _insert_sql(second_model, connection)
+    if first_statement is None or second_statement is None:
+        return None
+    first_sql, first_fields = first_statement
+    clauses.append(f"first_row AS ({first_sql})")
+    meta: Any = second_model._meta
+    link_field = meta.get_field(link)
+    second_fields = [field for field in second_statement[1] if field is not link_field]
     sql = "WITH {} INSERT INTO {} ({}, {}) SELECT {}, first_row.{} FROM first_row RETURNING {}, {}".format(
         ", ".join(clauses),
         quote(meta.db_table),

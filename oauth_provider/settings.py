@@ -67,8 +67,8 @@ DEFAULTS: dict[str, Any] = {
     # waiting for the disk; a database crash can lose the last ones issued, never a
     # revocation, a rotation or a spent code.
     "ASYNC_COMMIT_CLIENT_CREDENTIALS_TOKENS": True,
-    # PostgreSQL: how many clients the token endpoint keeps in each process's memory. A
-    # request never trusts one past a change to its row (client_cache.py); 0 turns it off.
+    # PostgreSQL and SQLite: how many clients the token endpoint keeps in each process's
+    # memory. A request never trusts one past a change to its row (client_cache.py); 0: off.
     "CLIENT_CACHE_SIZE": 1000,
     # Scopes TokenHasMethodScope requires when a view names none: safe methods / writes.
     "READ_SCOPES": ["read"],

@@ -74,10 +74,12 @@ def token_count() -> int:
 
 # -- the database ----------------------------------------------------------------------------
 
-
 # Committed for real, as in production: the code or refresh token is read outside any
 # transaction, where a failed statement aborts nothing else.
-@pytest.mark.django_db(transaction=True)
+commits_for_real = pytest.mark.django_db(transaction=True)
+
+
+@commits_for_real
 @pytest.mark.parametrize(
     ("statement", "model"),
     [
@@ -109,9 +111,7 @@ def test_database_failure_during_a_code_exchange_is_503_and_keeps_the_code(
     assert get_access_token_model().objects.count() == 1
 
 
-# Committed for real, as in production: the code or refresh token is read outside any
-# transaction, where a failed statement aborts nothing else.
-@pytest.mark.django_db(transaction=True)
+@commits_for_real
 @pytest.mark.parametrize(
     ("statement", "model"),
     [
