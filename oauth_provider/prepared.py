@@ -18,6 +18,10 @@ On PostgreSQL and SQLite a lookup can also read each row's version
 version (``if_unchanged=``): the write then happens, in the same statement, only if
 the row was not updated or deleted since it was read, and raises :class:`RowChanged`
 otherwise.
+
+On PostgreSQL, where the site turns on psycopg's prepared statements (Django's
+``prepare_threshold`` option), these statements bind their parameters on the server,
+so that psycopg prepares them (:func:`_cursor`).
 """
 
 from __future__ import annotations
@@ -108,11 +112,42 @@ def _unchanged_params(obj: Model, connection: Any) -> list[Any]:
 def unchanged(obj: Model) -> bool:
     """Whether ``obj``'s row is still the version it was read as (one query)."""
     connection = connections[obj._state.db or router.db_for_read(type(obj))]
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(
             f"SELECT {_unchanged_condition(type(obj), connection)}", _unchanged_params(obj, connection)
         )
         return bool(cursor.fetchone()[0])
+
+
+def _prepares(connection: Any) -> bool:
+    """Whether the site lets psycopg prepare statements on ``connection`` (Django's
+    ``prepare_threshold`` option, which Django leaves off for transaction-mode connection
+    poolers) while Django's own cursors bind parameters on the client, which psycopg
+    never prepares."""
+    if connection.vendor != "postgresql":
+        return False
+    options = connection.settings_dict.get("OPTIONS", {})
+    return options.get("prepare_threshold") is not None and options.get("server_side_binding") is not True
+
+
+def _cursor(connection: Any) -> Any:
+    """A cursor for the statements of this module. Where :func:`_prepares`, one that binds
+    parameters on the server, so that psycopg prepares these few statements, which run on
+    every token request, and PostgreSQL stops parsing and planning each of them again.
+
+    Not while Django logs queries (``DEBUG``, ``assertNumQueries``): the log then shows
+    each statement with its values, which Django reads back only from its own cursors."""
+    if not _prepares(connection) or connection.queries_logged:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    # connection.cursor(), with another cursor class: Django's checks, its error
+    # translation and its execute wrappers all apply.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]  # psycopg.Cursor(conn)
+        return connection._prepare_cursor(cursor)
 
 
 def _versioned(obj: Model | None) -> Model | None:
@@ -243,7 +278,7 @@ class PreparedLookup:
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         params = list(compiled.params)
         params[compiled.position] = value
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             found = cursor.fetchone()
         if found is None:
@@ -339,7 +374,7 @@ def insert(obj: Model, *, wait_for_disk: bool = True, if_unchanged: Model | None
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
     if guard is not None:
         params += _unchanged_params(guard, connection)
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(sql, params)
         stored = cursor.fetchone()
     if stored is None:
@@ -526,7 +561,7 @@ def insert_pair(
     params += [
         field.get_db_prep_save(field.pre_save(second, True), connection) for field in statement.second_fields
     ]
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(statement.sql, params)
         stored = cursor.fetchone()
     if stored is None:
@@ -548,7 +583,7 @@ def update(model: type[Model], pk: Any, *, unless_set: str | None = None, **valu
     if not _direct(model, connection):
         condition = {f"{unless_set}__isnull": True} if unless_set else {}
         return model._default_manager.using(alias).filter(pk=pk, **condition).update(**values)
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(
             _update_sql(model, list(values), unless_set, connection),
             _update_params(model, pk, values, connection),
@@ -565,7 +600,7 @@ def delete(model: type[Model], pk: Any) -> None:
         return
     meta: Any = model._meta
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(
             f"DELETE FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s",
             [meta.pk.get_db_prep_value(pk, connection)],

@@ -62,6 +62,10 @@ if os.environ.get("TEST_DATABASE") == "postgres":
             "TEST": {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_oauth_provider")},
         }
     }
+    if os.environ.get("TEST_PREPARED_STATEMENTS"):
+        # Django's switch for psycopg's prepared statements (off by default); 0 prepares
+        # a statement the first time it runs.
+        DATABASES["default"]["OPTIONS"] = {"prepare_threshold": 0}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 

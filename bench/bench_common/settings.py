@@ -72,6 +72,12 @@ def database(name: str) -> dict:
             "HOST": os.environ.get("PGHOST", "127.0.0.1"),
             "PORT": os.environ.get("PGPORT", "5432"),
             "CONN_MAX_AGE": 600,
+            # Django leaves psycopg's prepared statements off, for transaction-mode
+            # connection poolers; the bench has none. This package then prepares the
+            # statements of its hot paths (docs/installation.rst). Django binds every
+            # other query, all of django-oauth-toolkit's, on the client, and psycopg
+            # prepares none of those.
+            "OPTIONS": {"prepare_threshold": 5},
         }
     # WAL lets readers run beside the one writer; IMMEDIATE transactions take the write
     # lock up front, so two workers wait for each other instead of failing "database is locked".
