@@ -371,7 +371,7 @@ def insert(obj: Model, *, wait_for_disk: bool = True, if_unchanged: Model | None
         obj.save(using=alias)
         return
     sql, fields = statement
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    params = _row_params(obj, fields, connection)
     if guard is not None:
         params += _unchanged_params(guard, connection)
     with _cursor(connection) as cursor:
@@ -380,6 +380,11 @@ def insert(obj: Model, *, wait_for_disk: bool = True, if_unchanged: Model | None
     if stored is None:
         raise RowChanged(guard)
     _stored(obj, alias, stored[0])
+
+
+def _row_params(obj: Model, fields: list[Any], connection: Any) -> list[Any]:
+    """The values of a new row's ``fields``, as ``save()`` would write them."""
+    return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
 
 
 def _stored(obj: Model, alias: str, pk: Any) -> None:
@@ -553,14 +558,10 @@ def insert_pair(
             params += _unchanged_params(guard, connection)
     if replacing is not None:
         params.append(first_model._meta.pk.get_db_prep_value(replacing, connection))
-    params += [
-        field.get_db_prep_save(field.pre_save(first, True), connection) for field in statement.first_fields
-    ]
+    params += _row_params(first, statement.first_fields, connection)
     if spending is None and guard is not None:
         params += _unchanged_params(guard, connection)
-    params += [
-        field.get_db_prep_save(field.pre_save(second, True), connection) for field in statement.second_fields
-    ]
+    params += _row_params(second, statement.second_fields, connection)
     with _cursor(connection) as cursor:
         cursor.execute(statement.sql, params)
         stored = cursor.fetchone()
