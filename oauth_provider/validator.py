@@ -320,11 +320,12 @@ class OAuth2Validator(DOTValidator):
             token.pop("refresh_token", None)
         if request.grant_type == "client_credentials":
             request.user = None
-        family = self._token_family(request)
-        now = timezone.now()
+        # The refresh token presented, on a refresh.
         previous = getattr(request, "refresh_token_instance", None)
         if request.grant_type != "refresh_token":
             previous = None
+        family = self._token_family(request, previous)
+        now = timezone.now()
         access_token = AccessToken(
             user=request.user,
             application=request.client,
@@ -344,7 +345,7 @@ class OAuth2Validator(DOTValidator):
                 scope=token["scope"] if previous is None else previous.scope,
             )
             self._set_token_value(refresh_token, token["refresh_token"])
-        self._store(request, access_token, refresh_token, now=now)
+        self._store(request, access_token, refresh_token, previous=previous, now=now)
         signals.token_issued.send(
             sender=type(self),
             application_id=request.client.pk,
@@ -354,10 +355,13 @@ class OAuth2Validator(DOTValidator):
             token_family=family,
         )
 
-    def _store(self, request: Request, access_token: Model, refresh_token: Any, *, now: Any) -> None:
+    def _store(
+        self, request: Request, access_token: Model, refresh_token: Any, *, previous: Any, now: Any
+    ) -> None:
         """Store the new tokens; mark the code or refresh token they come from used, unless
         another request did so since it was read (then this one is the reuse, RFC 6749
-        §4.1.2, §6); on a refresh, delete the access token it replaces.
+        §4.1.2, §6); on a refresh, delete the access token that ``previous``, the refresh
+        token presented, points at.
 
         All of it or none: in one statement on PostgreSQL, else in one transaction (and
         in the audit log's transaction when there is one). The access token is stored only
@@ -365,9 +369,8 @@ class OAuth2Validator(DOTValidator):
         else ``prepared.RowChanged`` is raised.
         """
         client = request.client
-        spend = self._spend(request, now)
-        previous = getattr(request, "refresh_token_instance", None)
-        replaced = previous.access_token_id if request.grant_type == "refresh_token" and previous else None
+        spend = self._spend(request, previous, now)
+        replaced = previous.access_token_id if previous is not None else None
         model: type[Model] = type(access_token)
         if not provider_settings.AUDIT_LOG_MODEL:
             if request.grant_type == "client_credentials":
@@ -409,14 +412,13 @@ class OAuth2Validator(DOTValidator):
                 refresh_token.access_token = access_token
                 prepared.insert(refresh_token)
 
-    def _spend(self, request: Request, now: Any) -> prepared.Update | None:
-        """What marks the request's code or refresh token used (rotation ends a refresh token
-        and detaches its access token, which is deleted), or ``None``."""
+    def _spend(self, request: Request, previous: Any, now: Any) -> prepared.Update | None:
+        """What marks the request's code or the refresh token ``previous`` used (rotation
+        ends a refresh token and detaches its access token, which is deleted), or ``None``."""
         grant = getattr(request, "grant", None)
         if request.grant_type == "authorization_code" and grant is not None:
             return prepared.Update(type(grant), grant.pk, "consumed", {"consumed": now})
-        previous = getattr(request, "refresh_token_instance", None)
-        if request.grant_type == "refresh_token" and previous is not None:
+        if previous is not None:
             values = {"revoked": now, "updated": now, "access_token": None}
             return prepared.Update(type(previous), previous.pk, "revoked", values)
         return None
@@ -429,11 +431,10 @@ class OAuth2Validator(DOTValidator):
             self._refresh_token_reused(request.refresh_token_instance, request.client)
         raise errors.InvalidGrantError(request=request)
 
-    def _token_family(self, request: Request) -> uuid.UUID:
+    def _token_family(self, request: Request, previous: Any) -> uuid.UUID:
         if request.grant_type == "authorization_code" and getattr(request, "grant", None) is not None:
             return request.grant.token_family
-        previous = getattr(request, "refresh_token_instance", None)
-        if request.grant_type == "refresh_token" and previous is not None and previous.token_family:
+        if previous is not None and previous.token_family:
             return previous.token_family
         return uuid.uuid4()
 
