@@ -120,6 +120,13 @@ class Flow:
     def token(self, data: dict[str, str], **headers: str):
         return self.post("token", data, **headers)
 
+    def client_credentials(self, application, *, secret=CLIENT_SECRET, scope="read"):
+        """A client credentials token request, the client authenticated with HTTP Basic."""
+        return self.token(
+            {"grant_type": "client_credentials", "scope": scope},
+            HTTP_AUTHORIZATION=basic_auth(application.client_id, secret),
+        )
+
     def get_code(self, application, *, scope="read", state="xyz", challenge=None, redirect_uri=None):
         """Authorization request + consent; returns the redirect's query parameters."""
         params = {

@@ -28,13 +28,6 @@ def service(db):
     return ApplicationFactory(grant_types="client_credentials refresh_token", redirect_uris="")
 
 
-def client_credentials(flow, client, secret=CLIENT_SECRET, scope="read"):
-    return flow.token(
-        {"grant_type": "client_credentials", "scope": scope},
-        HTTP_AUTHORIZATION=basic_auth(client.client_id, secret),
-    )
-
-
 def change(client, **fields) -> None:
     get_application_model().objects.filter(pk=client.pk).update(**fields)
 
@@ -54,10 +47,10 @@ def access_token_count() -> int:
     ids=["disabled", "secret-rotated", "grant-type-removed", "scope-removed"],
 )
 def test_a_change_to_a_known_client_applies_to_the_next_request(flow, service, fields, status, error):
-    assert client_credentials(flow, service).status_code == 200  # the client is now in memory
+    assert flow.client_credentials(service).status_code == 200  # the client is now in memory
     change(service, **fields)
 
-    response = client_credentials(flow, service)
+    response = flow.client_credentials(service)
 
     assert response.status_code == status, response.content
     assert response.json()["error"] == error
@@ -65,12 +58,12 @@ def test_a_change_to_a_known_client_applies_to_the_next_request(flow, service, f
 
 
 def test_a_deleted_client_gets_no_token(flow, service):
-    assert client_credentials(flow, service).status_code == 200
+    assert flow.client_credentials(service).status_code == 200
     get_access_token_model().objects.all().delete()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {get_application_model()._meta.db_table} WHERE id = %s", [service.pk])
 
-    response = client_credentials(flow, service)
+    response = flow.client_credentials(service)
 
     assert response.status_code == 401
     assert access_token_count() == 0
@@ -89,22 +82,22 @@ def test_a_refusal_from_memory_is_not_kept_after_the_client_changes(flow, servic
     """A row in memory that refuses is checked against the database before the refusal
     is sent; a client re-enabled or given a new secret works at once."""
     change(service, **before)
-    client_credentials(flow, service)  # read and kept, whatever it answered
+    flow.client_credentials(service)  # read and kept, whatever it answered
     change(service, **after)
     issued = access_token_count()
 
-    response = client_credentials(flow, service, secret=secret)
+    response = flow.client_credentials(service, secret=secret)
 
     assert response.status_code == 200, response.content
     assert access_token_count() == issued + 1
     if secret != CLIENT_SECRET:
-        assert client_credentials(flow, service).status_code == 401
+        assert flow.client_credentials(service).status_code == 401
 
 
 def test_a_refusal_from_an_unchanged_client_costs_one_check(flow, service, django_assert_num_queries):
-    assert client_credentials(flow, service).status_code == 200
+    assert flow.client_credentials(service).status_code == 200
     with django_assert_num_queries(1):  # is the row in memory still current?
-        response = client_credentials(flow, service, secret="wrong")
+        response = flow.client_credentials(service, secret="wrong")
     assert response.status_code == 401
 
 
@@ -127,7 +120,7 @@ def test_a_refresh_with_a_disabled_client_spends_nothing(flow, confidential_clie
 
 def test_only_the_token_endpoint_uses_memory(flow, service):
     """Revocation and introspection read the client every time."""
-    token = client_credentials(flow, service).json()["access_token"]
+    token = flow.client_credentials(service).json()["access_token"]
     change(service, is_active=False)
     auth = {"HTTP_AUTHORIZATION": basic_auth(service.client_id, CLIENT_SECRET)}
     assert flow.post("introspect", {"token": token}, **auth).status_code == 401
@@ -138,12 +131,12 @@ def test_memory_holds_at_most_client_cache_size_clients(flow, settings, django_a
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "CLIENT_CACHE_SIZE": 2}
     first, second, third = (ApplicationFactory(grant_types="client_credentials") for _ in range(3))
     for client in (first, second, third):
-        assert client_credentials(flow, client).status_code == 200
+        assert flow.client_credentials(client).status_code == 200
     for known in (third, second):
         with django_assert_num_queries(1):  # the newest two are in memory: the INSERT alone
-            assert client_credentials(flow, known).status_code == 200
+            assert flow.client_credentials(known).status_code == 200
     with django_assert_num_queries(2):  # the oldest was dropped: read again, then the INSERT
-        assert client_credentials(flow, first).status_code == 200
+        assert flow.client_credentials(first).status_code == 200
 
 
 @pytest.mark.postgres
@@ -152,7 +145,7 @@ def test_a_client_disabled_by_another_connection_mid_request_gets_no_token(flow,
     """The client is disabled and committed by another connection after this request
     authenticated it from memory and before its INSERT: no token is stored, and the
     request, run again with the row read afresh, is refused."""
-    assert client_credentials(flow, service).status_code == 200
+    assert flow.client_credentials(service).status_code == 200
     table = get_application_model()._meta.db_table
     disabled = []
 
@@ -163,7 +156,7 @@ def test_a_client_disabled_by_another_connection_mid_request_gets_no_token(flow,
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(disable_first):
-        response = client_credentials(flow, service)
+        response = flow.client_credentials(service)
 
     assert disabled
     assert response.status_code == 401, response.content

@@ -51,10 +51,7 @@ def service(db):
 
 def test_a_token_and_its_use_are_prepared_statements(flow, service, statements_prepared):
     for _ in range(2):
-        response = flow.token(
-            {"grant_type": "client_credentials", "scope": "read"},
-            HTTP_AUTHORIZATION=basic_auth(service.client_id, CLIENT_SECRET),
-        )
+        response = flow.client_credentials(service)
         assert response.status_code == 200, response.content
     token = response.json()["access_token"]
     assert Client().get("/api/scoped/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
@@ -96,9 +93,6 @@ def test_the_query_log_still_shows_each_statement_with_its_values(
 ):
     """While Django logs queries, the statements go through Django's own cursor."""
     with django_assert_num_queries(2) as captured:
-        response = flow.token(
-            {"grant_type": "client_credentials", "scope": "read"},
-            HTTP_AUTHORIZATION=basic_auth(service.client_id, CLIENT_SECRET),
-        )
+        response = flow.client_credentials(service)
     assert response.status_code == 200, response.content
     assert service.client_id in captured.captured_queries[0]["sql"]

@@ -22,32 +22,25 @@ def service(db):
     return ApplicationFactory(grant_types="client_credentials", redirect_uris="")
 
 
-def client_credentials(flow, service):
-    return flow.token(
-        {"grant_type": "client_credentials", "scope": "read"},
-        HTTP_AUTHORIZATION=basic_auth(service.client_id, CLIENT_SECRET),
-    )
-
-
 def test_client_credentials_costs_at_most_three_queries(flow, service, django_assert_max_num_queries):
     """A client the process has not read yet: the client (one indexed lookup) and the token
     (one INSERT); no transaction around them."""
     with django_assert_max_num_queries(3) as captured:
-        response = client_credentials(flow, service)
+        response = flow.client_credentials(service)
     assert response.status_code == 200, response.content
     assert not any("SAVEPOINT" in query["sql"] for query in captured.captured_queries)
 
 
 def test_a_protected_get_costs_one_query(flow, service, django_assert_max_num_queries):
-    token = client_credentials(flow, service).json()["access_token"]
+    token = flow.client_credentials(service).json()["access_token"]
     with django_assert_max_num_queries(1):
         response = Client().get("/api/scoped/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200
 
 
 def test_a_refresh_costs_at_most_eight_queries(flow, confidential_client, django_assert_max_num_queries):
-    """Client, refresh token (locked), rotation UPDATE, DELETE of the old access token,
-    two INSERTs; plus the savepoint pair."""
+    """Client, refresh token, rotation UPDATE, DELETE of the old access token, two INSERTs;
+    plus the savepoint pair."""
     tokens = flow.tokens_for(confidential_client, scope="read")
     with django_assert_max_num_queries(8):
         response = flow.token(
@@ -60,7 +53,7 @@ def test_a_refresh_costs_at_most_eight_queries(flow, confidential_client, django
 def test_a_code_exchange_costs_at_most_seven_queries(
     flow, confidential_client, django_assert_max_num_queries
 ):
-    """Client, code with its owner (locked), two INSERTs, the code marked used; plus the savepoint pair."""
+    """Client, code with its owner, the code marked used, two INSERTs; plus the savepoint pair."""
     verifier, challenge = pkce_pair()
     code = flow.get_code(confidential_client, challenge=challenge)["code"]
     with django_assert_max_num_queries(7):
@@ -69,7 +62,7 @@ def test_a_code_exchange_costs_at_most_seven_queries(
 
 
 def test_an_introspection_costs_at_most_two_queries(flow, service, django_assert_max_num_queries):
-    token = client_credentials(flow, service).json()["access_token"]
+    token = flow.client_credentials(service).json()["access_token"]
     with django_assert_max_num_queries(2):
         response = flow.post(
             "introspect", {"token": token}, HTTP_AUTHORIZATION=basic_auth(service.client_id, CLIENT_SECRET)
@@ -82,9 +75,9 @@ def test_an_introspection_costs_at_most_two_queries(flow, service, django_assert
 
 def test_client_credentials_is_one_insert_once_the_client_is_known(flow, service, django_assert_num_queries):
     """The client comes from the process's memory; the INSERT checks its row is unchanged."""
-    client_credentials(flow, service)
+    flow.client_credentials(service)
     with django_assert_num_queries(1) as captured:
-        response = client_credentials(flow, service)
+        response = flow.client_credentials(service)
     assert response.status_code == 200, response.content
     assert captured.captured_queries[0]["sql"].startswith('INSERT INTO "oauth_provider_accesstoken"')
 
@@ -93,9 +86,9 @@ def test_with_the_client_cache_off_the_client_is_read_every_time(
     flow, service, settings, django_assert_num_queries
 ):
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "CLIENT_CACHE_SIZE": 0}
-    client_credentials(flow, service)
+    flow.client_credentials(service)
     with django_assert_num_queries(2):
-        assert client_credentials(flow, service).status_code == 200
+        assert flow.client_credentials(service).status_code == 200
 
 
 def token_writes(captured) -> list[str]:
