@@ -7,9 +7,10 @@ A row is deleted only once nothing can still use it or learn from it:
   revoked or not. Until then a revoked (rotated) refresh token is what detects a replay
   and revokes its family (RFC 9700 §4.14.2); after that it would be refused as expired
   anyway. With no refresh token lifetime, no refresh token is ever deleted;
-* an expired access token, unless a refresh token that is kept still points at it
-  (django-oauth-toolkit's ``cleartokens`` deletes a live refresh token whose access
-  token is gone, so such rows are left for the refresh token's own expiry);
+* an expired access token, unless a live refresh token that is kept still points at
+  it (django-oauth-toolkit's ``cleartokens`` deletes a live refresh token whose access
+  token is gone, so such rows are left for the refresh token's own expiry). A revoked
+  refresh token still points at the access token its rotation ended; that one goes;
 * an expired ID token no access token points at;
 * an expired authorization code that was never used, and a used one once
   :data:`CONSUMED_CODE_RETENTION` has passed after it expired, so that a replay in
@@ -70,8 +71,8 @@ def expired_refresh_tokens(now: datetime, lifetime_seconds: int | None) -> Query
 
 
 def expired_access_tokens(now: datetime, lifetime_seconds: int | None) -> QuerySet[Any]:
-    """Expired access tokens that no kept refresh token points at."""
-    unbound = Q(refresh_token__isnull=True)
+    """Expired access tokens that no live refresh token that is kept points at."""
+    unbound = Q(refresh_token__isnull=True) | Q(refresh_token__revoked__isnull=False)
     cutoff = refresh_token_cutoff(now, lifetime_seconds)
     if cutoff is not None:
         # Bound to a refresh token that is itself deleted in the same run.

@@ -7,11 +7,11 @@ indexed value, so each lookup is compiled once per connection and then run with 
 new value. Rows become model instances exactly as the queryset would build them:
 the database's converters run, and ``select_related`` objects are attached.
 
-The token endpoint's writes (insert a token, mark a row used, delete an access token)
-are single-row statements by primary key; :func:`insert`, :func:`update` and
-:func:`delete` write them directly, with each field's own ``pre_save`` and database
-preparation, and fall back to the ORM whenever a model has receivers for its save or
-delete signals, a parent model, or a database other than PostgreSQL and SQLite.
+The token endpoint's writes (insert a token, mark a row used, end an access token)
+are single-row statements by primary key; :func:`insert` and :func:`update` write
+them directly, with each field's own ``pre_save`` and database preparation, and fall
+back to the ORM whenever a model has receivers for its save signals, a parent model,
+or a database other than PostgreSQL and SQLite.
 
 On PostgreSQL and SQLite a lookup can also read each row's version
 (:func:`row_version`), and a write can be made conditional on a row still being that
@@ -35,7 +35,7 @@ from django.db import connections, router
 from django.db.models import NOT_PROVIDED, Model, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.query import get_related_populators
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
     "AlreadySet",
     "RowChanged",
     "Update",
-    "delete",
     "insert",
     "insert_pair",
     "row_version",
@@ -395,13 +394,17 @@ def _stored(obj: Model, alias: str, pk: Any) -> None:
 
 @dataclass(frozen=True)
 class Update:
-    """Set ``values`` on the row ``pk`` of ``model``, only while its field ``unless_set``
-    is null: marking a single-use row used."""
+    """Set ``values`` on the row ``pk`` of ``model``; with ``unless_set``, only while that
+    field is null (marking a single-use row used)."""
 
     model: type[Model]
     pk: Any
-    unless_set: str
+    unless_set: str | None
     values: dict[str, Any]
+
+    def shape(self) -> tuple[type[Model], tuple[str, ...], str | None]:
+        """What the statement's SQL depends on (not the values)."""
+        return (self.model, tuple(self.values), self.unless_set)
 
 
 class AlreadySet(Exception):
@@ -434,22 +437,23 @@ class _Pair:
     second_fields: list[Any]
 
 
+_UpdateShape = tuple[type[Model], tuple[str, ...], "str | None"]
+
+
 def _pair_sql(
     first_model: type[Model],
     second_model: type[Model],
     link: str,
     connection: Any,
     *,
-    replacing: bool,
     guard: type[Model] | None,
-    spending: tuple[type[Model], tuple[str, ...], str] | None,
+    spending: _UpdateShape | None,
+    updating: _UpdateShape | None,
 ) -> _Pair | None:
     """Parameters, in order: the spending update's values and primary key, the guard's
-    (with a spending update, else after the first row's values), the replaced primary
-    key, the first row's values, the second row's values."""
+    (with a spending update, else after the first row's values), the other update's
+    values and primary key, the first row's values, the second row's values."""
     quote = connection.ops.quote_name
-    first_meta: Any = first_model._meta
-    first_pk = quote(first_meta.pk.column)
     clauses = []
     # What every write waits on: the spending update, else the guard, else nothing.
     gate = ""
@@ -460,11 +464,12 @@ def _pair_sql(
             spend += f" AND {_unchanged_condition(guard, connection)}"
         clauses.append(f"spent AS ({spend} RETURNING 1)")
         gate = "EXISTS (SELECT 1 FROM spent)"
-    if replacing:
-        where = f"{first_pk} = %s" + (f" AND {gate}" if gate else "")
-        clauses.append(f"replaced AS (DELETE FROM {quote(first_meta.db_table)} WHERE {where})")
-    if spending is None and guard is not None:
+    elif guard is not None:
         gate = _unchanged_condition(guard, connection)
+    if updating is not None:
+        model, names, unless_set = updating
+        update = _update_sql(model, list(names), unless_set, connection)
+        clauses.append(f"updated AS ({update}{f' AND {gate}' if spending is not None else ''})")
     first_statement = _insert_sql(first_model, connection, condition=gate)
     second_statement = _insert_sql(second_model, connection)
     if first_statement is None or second_statement is None:
@@ -480,7 +485,7 @@ def _pair_sql(
         ", ".join(quote(field.column) for field in second_fields),
         quote(link_field.column),
         ", ".join(["%s"] * len(second_fields)),
-        first_pk,
+        quote(first_model._meta.pk.column),
         quote(meta.pk.column),
         quote(link_field.column),
     )
@@ -491,9 +496,9 @@ _PairKey = tuple[
     type[Model],
     type[Model],
     str,
-    bool,
     "type[Model] | None",
-    "tuple[type[Model], tuple[str, ...], str] | None",
+    "_UpdateShape | None",
+    "_UpdateShape | None",
 ]
 # PostgreSQL only: the shape of a call -> its statement.
 _PAIRS: dict[_PairKey, _Pair | None] = {}
@@ -504,18 +509,17 @@ def insert_pair(
     second: Model,
     *,
     link: str,
-    replacing: Any = None,
     if_unchanged: Model | None = None,
     spending: Update | None = None,
+    updating: Update | None = None,
 ) -> bool:
     """Store two new rows in one statement on PostgreSQL, ``second.<link>`` pointing at
-    ``first``. With ``replacing``, the row of ``first``'s model with that primary key is
-    deleted in the same statement (no other row may refer to it any more). With
-    ``spending``, that update is made in the same statement, and nothing is written
-    unless it applies (else :class:`AlreadySet`).
+    ``first``. With ``spending``, that update is made in the same statement, and nothing
+    is written unless it applies (else :class:`AlreadySet`). ``updating`` is another
+    update made in the same statement, only where ``spending`` applies.
 
     ``if_unchanged`` is as for :func:`insert`. With ``spending`` nothing is written when
-    it fails; without, the deletion is made, and the caller's transaction must roll back.
+    it fails; without, ``updating`` is made, and the caller's transaction must roll back.
 
     Returns False, having written nothing, where one statement is not possible (another
     database, receivers or parents, rows already saved); the caller then writes the rows
@@ -529,24 +533,23 @@ def insert_pair(
         or router.db_for_write(second_model, instance=second) != alias
         or first.pk is not None
         or second.pk is not None
-        or not _direct(first_model, connection, pre_save, post_save, pre_delete, post_delete)
+        or not _direct(first_model, connection, pre_save, post_save)
         or not _direct(second_model, connection, pre_save, post_save)
-        or (spending is not None and not _direct(spending.model, connection))
+        or any(not _direct(update.model, connection) for update in (spending, updating) if update)
     ):
         return False
     guard = _versioned(if_unchanged)
-    spend_shape = (spending.model, tuple(spending.values), spending.unless_set) if spending else None
     key: _PairKey = (
         first_model,
         second_model,
         link,
-        replacing is not None,
         type(guard) if guard else None,
-        spend_shape,
+        spending.shape() if spending else None,
+        updating.shape() if updating else None,
     )
     if key not in _PAIRS:
         _PAIRS[key] = _pair_sql(
-            first_model, second_model, link, connection, replacing=key[3], guard=key[4], spending=key[5]
+            first_model, second_model, link, connection, guard=key[3], spending=key[4], updating=key[5]
         )
     statement = _PAIRS[key]
     if statement is None:
@@ -556,8 +559,8 @@ def insert_pair(
         params += _update_params(spending.model, spending.pk, spending.values, connection)
         if guard is not None:
             params += _unchanged_params(guard, connection)
-    if replacing is not None:
-        params.append(first_model._meta.pk.get_db_prep_value(replacing, connection))
+    if updating is not None:
+        params += _update_params(updating.model, updating.pk, updating.values, connection)
     params += _row_params(first, statement.first_fields, connection)
     if spending is None and guard is not None:
         params += _unchanged_params(guard, connection)
@@ -590,19 +593,3 @@ def update(model: type[Model], pk: Any, *, unless_set: str | None = None, **valu
             _update_params(model, pk, values, connection),
         )
         return cursor.rowcount
-
-
-def delete(model: type[Model], pk: Any) -> None:
-    """Delete one row that no other row refers to any more: no collector, one DELETE."""
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    if not _direct(model, connection, pre_delete, post_delete):
-        model._default_manager.using(alias).filter(pk=pk).delete()
-        return
-    meta: Any = model._meta
-    quote = connection.ops.quote_name
-    with _cursor(connection) as cursor:
-        cursor.execute(
-            f"DELETE FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s",
-            [meta.pk.get_db_prep_value(pk, connection)],
-        )

@@ -6,7 +6,6 @@ redirect_uris, scopes, hashing) or to the models, and says which RFC rule it kee
 
 from __future__ import annotations
 
-import functools
 import logging
 import uuid
 from datetime import timedelta
@@ -68,23 +67,14 @@ def _client(request: Request, client_id: str | None) -> Any:
     return client_authentication.load_client(client_id or "")
 
 
-@functools.cache
-def _only_refresh_tokens_refer_to(access_token_model: type[Model]) -> bool:
-    """No row but a refresh token's ``access_token`` points at an access token."""
-    return all(
-        relation.related_model is get_refresh_token_model() and relation.field.name == "access_token"
-        for relation in access_token_model._meta.related_objects
-    )
-
-
-def _delete_access_token(access_token_model: type[Model], pk: Any) -> None:
-    """Delete one access token whose refresh token no longer points at it."""
-    if _only_refresh_tokens_refer_to(access_token_model):
-        # One DELETE, without the collector's SELECT and UPDATE of related rows.
-        prepared.delete(access_token_model, pk)
-    else:
-        access_token_model._default_manager.filter(pk=pk).delete()
-    token_cache.discard_access_token(pk)
+def _ending(previous: Any, now: Any) -> prepared.Update | None:
+    """What ends the access token of the refresh token ``previous`` on its rotation: it
+    expires now. An update of one unindexed column, where deleting the row would touch
+    every index of the table and check the foreign keys pointing at it; the rotated
+    refresh token keeps pointing at it, and ``oauth_provider_clear_expired`` deletes it."""
+    if previous is None or previous.access_token_id is None:
+        return None
+    return prepared.Update(get_access_token_model(), previous.access_token_id, None, {"expires": now})
 
 
 class OAuth2Validator(DOTValidator):
@@ -360,7 +350,7 @@ class OAuth2Validator(DOTValidator):
     ) -> None:
         """Store the new tokens; mark the code or refresh token they come from used, unless
         another request did so since it was read (then this one is the reuse, RFC 6749
-        §4.1.2, §6); on a refresh, delete the access token that ``previous``, the refresh
+        §4.1.2, §6); on a refresh, end the access token that ``previous``, the refresh
         token presented, points at.
 
         All of it or none: in one statement on PostgreSQL, else in one transaction (and
@@ -370,8 +360,7 @@ class OAuth2Validator(DOTValidator):
         """
         client = request.client
         spend = self._spend(request, previous, now)
-        replaced = previous.access_token_id if previous is not None else None
-        model: type[Model] = type(access_token)
+        ending = _ending(previous, now)
         if not provider_settings.AUDIT_LOG_MODEL:
             if request.grant_type == "client_credentials":
                 # One INSERT (no refresh token, nothing rotated): it is a transaction of its own,
@@ -380,24 +369,20 @@ class OAuth2Validator(DOTValidator):
                 prepared.insert(access_token, wait_for_disk=wait, if_unchanged=client)
                 return
             try:
-                if (
-                    refresh_token is not None
-                    and (replaced is None or _only_refresh_tokens_refer_to(model))
-                    and prepared.insert_pair(
-                        access_token,
-                        refresh_token,
-                        link="access_token",
-                        replacing=replaced,
-                        if_unchanged=client,
-                        spending=spend,
-                    )
+                if refresh_token is not None and prepared.insert_pair(
+                    access_token,
+                    refresh_token,
+                    link="access_token",
+                    if_unchanged=client,
+                    spending=spend,
+                    updating=ending,
                 ):
                     request.grant_spent = True
-                    token_cache.discard_access_token(replaced)
+                    self._ended(ending)
                     return
             except prepared.AlreadySet:
                 self._used_twice(request)
-        using = router.db_for_write(model)
+        using = router.db_for_write(type(access_token))
         transactions.begin(using)
         if spend is not None:
             if not prepared.update(spend.model, spend.pk, unless_set=spend.unless_set, **spend.values):
@@ -405,22 +390,26 @@ class OAuth2Validator(DOTValidator):
             request.grant_spent = True
         # The endpoint views already run in one transaction; a savepoint would only add queries.
         with transaction.atomic(using=using, savepoint=False):
-            if replaced is not None:
-                _delete_access_token(model, replaced)
+            if ending is not None:
+                prepared.update(ending.model, ending.pk, **ending.values)
+                self._ended(ending)
             prepared.insert(access_token, if_unchanged=client)
             if refresh_token is not None:
                 refresh_token.access_token = access_token
                 prepared.insert(refresh_token)
 
+    @staticmethod
+    def _ended(ending: prepared.Update | None) -> None:
+        if ending is not None:
+            token_cache.discard_access_token(ending.pk)
+
     def _spend(self, request: Request, previous: Any, now: Any) -> prepared.Update | None:
-        """What marks the request's code or the refresh token ``previous`` used (rotation
-        ends a refresh token and detaches its access token, which is deleted), or ``None``."""
+        """What marks the request's code or the refresh token ``previous`` used, or ``None``."""
         grant = getattr(request, "grant", None)
         if request.grant_type == "authorization_code" and grant is not None:
             return prepared.Update(type(grant), grant.pk, "consumed", {"consumed": now})
         if previous is not None:
-            values = {"revoked": now, "updated": now, "access_token": None}
-            return prepared.Update(type(previous), previous.pk, "revoked", values)
+            return prepared.Update(type(previous), previous.pk, "revoked", {"revoked": now, "updated": now})
         return None
 
     def _used_twice(self, request: Request) -> NoReturn:

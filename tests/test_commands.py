@@ -599,9 +599,12 @@ def rows(confidential_client, owner):
     old = now - timedelta(seconds=LIFETIME) - day
     bound_live = make_access_token(app, user, now - timedelta(hours=1))
     bound_old = make_access_token(app, user, old + timedelta(hours=1))
+    # A refresh ends its access token (it expires) and revokes the refresh token, which
+    # still points at it.
+    rotated_out = make_access_token(app, user, now - timedelta(hours=2))
     return {
         "delete": {
-            "access": [make_access_token(app, user, now - timedelta(minutes=1)), bound_old],
+            "access": [make_access_token(app, user, now - timedelta(minutes=1)), bound_old, rotated_out],
             "refresh": [
                 make_refresh_token(app, user, created=old, access_token=bound_old),
                 make_refresh_token(app, user, created=old, revoked=old + day),
@@ -618,7 +621,9 @@ def rows(confidential_client, owner):
             "refresh": [
                 make_refresh_token(app, user, created=now - day, access_token=bound_live),
                 # Revoked (rotated) but young: a replay of it must still revoke its family.
-                make_refresh_token(app, user, created=now - day, revoked=now - timedelta(hours=2)),
+                make_refresh_token(
+                    app, user, created=now - day, access_token=rotated_out, revoked=now - timedelta(hours=2)
+                ),
             ],
             "grant": [
                 make_grant(app, user, expires=now + timedelta(seconds=30)),
@@ -640,14 +645,16 @@ MODELS = {"access": AccessToken, "refresh": RefreshToken, "grant": Grant}
 
 def test_clear_expired_deletes_exactly_the_expired_rows(rows):
     output, _ = run("oauth_provider_clear_expired")
-    assert output == {"deleted": {"refresh_tokens": 2, "access_tokens": 2, "id_tokens": 0, "grants": 2}}
+    assert output == {"deleted": {"refresh_tokens": 2, "access_tokens": 3, "id_tokens": 0, "grants": 2}}
     for kind, model in MODELS.items():
         assert set(model.objects.values_list("pk", flat=True)) == pks(rows["keep"], kind), kind
+    rotated = RefreshToken.objects.get(revoked__isnull=False)
+    assert rotated.access_token_id is None
 
 
 def test_clear_expired_dry_run_deletes_nothing(rows):
     output, _ = run("oauth_provider_clear_expired", "--dry-run")
-    assert output == {"would_delete": {"refresh_tokens": 2, "access_tokens": 2, "id_tokens": 0, "grants": 2}}
+    assert output == {"would_delete": {"refresh_tokens": 2, "access_tokens": 3, "id_tokens": 0, "grants": 2}}
     for kind, model in MODELS.items():
         assert model.objects.count() == len(rows["keep"][kind]) + len(rows["delete"][kind])
 
@@ -670,7 +677,7 @@ def test_without_a_refresh_token_lifetime_no_refresh_token_is_deleted(rows, sett
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "REFRESH_TOKEN_EXPIRE_SECONDS": None}
     output, progress = run("oauth_provider_clear_expired")
     assert output["deleted"]["refresh_tokens"] == 0
-    assert output["deleted"]["access_tokens"] == 1  # bound_old is still pointed at
+    assert output["deleted"]["access_tokens"] == 2  # bound_old is still pointed at by a live one
     assert "REFRESH_TOKEN_EXPIRE_SECONDS is not set" in progress
     assert RefreshToken.objects.count() == 4
 

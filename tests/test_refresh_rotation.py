@@ -5,8 +5,14 @@ from datetime import timedelta
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
+from oauth_provider.hashing import hash_token
+
 from .conftest import CLIENT_SECRET, basic_auth
 from .factories import ApplicationFactory
+
+
+def api_get(flow, access_token):
+    return flow.api.get("/api/scoped/", HTTP_AUTHORIZATION=f"Bearer {access_token}")
 
 
 def refresh(flow, client, refresh_token, **extra):
@@ -26,7 +32,27 @@ def test_refresh_rotates_both_tokens(flow, confidential_client):
     assert second["scope"] == "read write"
     RefreshToken = get_refresh_token_model()
     assert RefreshToken.objects.filter(revoked__isnull=True).count() == 1
-    assert get_access_token_model().objects.count() == 1
+
+
+def test_refresh_ends_the_access_token_it_replaces(flow, confidential_client):
+    first = flow.tokens_for(confidential_client, scope="read")
+    assert api_get(flow, first["access_token"]).status_code == 200
+    second = refresh(flow, confidential_client, first["refresh_token"]).json()
+
+    refused = api_get(flow, first["access_token"])
+    assert refused.status_code == 401
+    assert 'error="invalid_token"' in refused["WWW-Authenticate"]
+    assert api_get(flow, second["access_token"]).status_code == 200
+    # The rotated refresh token keeps its link to the access token it was issued with,
+    # which expired at the rotation (oauth_provider_clear_expired deletes it).
+    rotated = get_refresh_token_model().objects.get(revoked__isnull=False)
+    assert rotated.access_token.is_expired()
+    assert rotated.access_token.expires == rotated.revoked
+    assert (
+        not get_access_token_model()
+        .objects.get(token_checksum=hash_token(second["access_token"]))
+        .is_expired()
+    )
 
 
 def test_reuse_of_a_rotated_refresh_token_revokes_the_family(flow, confidential_client):
