@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import NOT_PROVIDED, Model, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.query import get_related_populators
@@ -428,16 +428,20 @@ def _update_params(model: type[Model], pk: Any, values: dict[str, Any], connecti
     return [*params, meta.pk.get_db_prep_value(pk, connection)]
 
 
+_UpdateShape = tuple[type[Model], tuple[str, ...], "str | None"]
+
+
 @dataclass(frozen=True)
 class _Pair:
-    """The statement of one shape of :func:`insert_pair`, and the fields whose values it takes."""
+    """The SQL of one shape of :func:`insert_pair`. PostgreSQL runs ``statements[0]``
+    alone: the updates and both INSERTs as one. SQLite runs them in order: the spending
+    update (if any), the other update (if any), the first INSERT, the second INSERT,
+    whose value at ``link_index`` is the first row's primary key."""
 
-    sql: str
+    statements: tuple[str, ...]
     first_fields: list[Any]
     second_fields: list[Any]
-
-
-_UpdateShape = tuple[type[Model], tuple[str, ...], "str | None"]
+    link_index: int | None = None
 
 
 def _pair_sql(
@@ -454,30 +458,39 @@ def _pair_sql(
     (with a spending update, else after the first row's values), the other update's
     values and primary key, the first row's values, the second row's values."""
     quote = connection.ops.quote_name
-    clauses = []
-    # What every write waits on: the spending update, else the guard, else nothing.
-    gate = ""
+    spend = update = None
     if spending is not None:
         model, names, unless_set = spending
         spend = _update_sql(model, list(names), unless_set, connection)
         if guard is not None:
             spend += f" AND {_unchanged_condition(guard, connection)}"
-        clauses.append(f"spent AS ({spend} RETURNING 1)")
-        gate = "EXISTS (SELECT 1 FROM spent)"
-    elif guard is not None:
-        gate = _unchanged_condition(guard, connection)
     if updating is not None:
         model, names, unless_set = updating
         update = _update_sql(model, list(names), unless_set, connection)
-        clauses.append(f"updated AS ({update}{f' AND {gate}' if spending is not None else ''})")
-    first_statement = _insert_sql(first_model, connection, condition=gate)
+    first_guard = _unchanged_condition(guard, connection) if guard is not None and spend is None else ""
     second_statement = _insert_sql(second_model, connection)
+    meta: Any = second_model._meta
+    link_field = meta.get_field(link)
+    if connection.vendor == "sqlite":
+        first_statement = _insert_sql(first_model, connection, condition=first_guard)
+        if first_statement is None or second_statement is None:
+            return None
+        steps = (spend, update, first_statement[0], second_statement[0])
+        link_index = second_statement[1].index(link_field)
+        return _Pair(tuple(filter(None, steps)), first_statement[1], second_statement[1], link_index)
+    # PostgreSQL: every write waits on the spending update, else on the guard.
+    clauses = []
+    gate = first_guard
+    if spend is not None:
+        clauses.append(f"spent AS ({spend} RETURNING 1)")
+        gate = "EXISTS (SELECT 1 FROM spent)"
+    if update is not None:
+        clauses.append(f"updated AS ({update}{f' AND {gate}' if spend is not None else ''})")
+    first_statement = _insert_sql(first_model, connection, condition=gate)
     if first_statement is None or second_statement is None:
         return None
     first_sql, first_fields = first_statement
     clauses.append(f"first_row AS ({first_sql})")
-    meta: Any = second_model._meta
-    link_field = meta.get_field(link)
     second_fields = [field for field in second_statement[1] if field is not link_field]
     sql = "WITH {} INSERT INTO {} ({}, {}) SELECT {}, first_row.{} FROM first_row RETURNING {}, {}".format(
         ", ".join(clauses),
@@ -489,19 +502,24 @@ def _pair_sql(
         quote(meta.pk.column),
         quote(link_field.column),
     )
-    return _Pair(sql, first_fields, second_fields)
+    return _Pair((sql,), first_fields, second_fields)
 
 
 _PairKey = tuple[
     type[Model],
     type[Model],
     str,
+    str,
     "type[Model] | None",
     "_UpdateShape | None",
     "_UpdateShape | None",
 ]
-# PostgreSQL only: the shape of a call -> its statement.
+# The shape of a call -> its SQL.
 _PAIRS: dict[_PairKey, _Pair | None] = {}
+
+
+class _NotWritten(Exception):
+    """Rolls back :func:`insert_pair`'s transaction on SQLite."""
 
 
 def insert_pair(
@@ -513,23 +531,25 @@ def insert_pair(
     spending: Update | None = None,
     updating: Update | None = None,
 ) -> bool:
-    """Store two new rows in one statement on PostgreSQL, ``second.<link>`` pointing at
-    ``first``. With ``spending``, that update is made in the same statement, and nothing
-    is written unless it applies (else :class:`AlreadySet`). ``updating`` is another
-    update made in the same statement, only where ``spending`` applies.
+    """Store two new rows, ``second.<link>`` pointing at ``first``. With ``spending``, that
+    update is made too, and nothing is written unless it applies (else
+    :class:`AlreadySet`). ``updating`` is another update made with them.
+    ``if_unchanged`` is as for :func:`insert`.
 
-    ``if_unchanged`` is as for :func:`insert`. With ``spending`` nothing is written when
-    it fails; without, ``updating`` is made, and the caller's transaction must roll back.
+    On PostgreSQL it is one statement. Without ``spending`` and with ``if_unchanged``,
+    ``updating`` is made even where the guard fails, and the caller's transaction must
+    roll back. On SQLite it is one transaction (or savepoint), every parameter built
+    before it begins, so that it holds the database's single write lock only while its
+    statements run; nothing is written if any part fails.
 
-    Returns False, having written nothing, where one statement is not possible (another
-    database, receivers or parents, rows already saved); the caller then writes the rows
-    one by one.
+    Returns False, having written nothing, where neither is possible (another database,
+    receivers or parents, rows already saved); the caller then writes the rows one by one.
     """
     first_model, second_model = type(first), type(second)
     alias = router.db_for_write(first_model, instance=first)
     connection = connections[alias]
     if (
-        connection.vendor != "postgresql"
+        connection.vendor not in ("postgresql", "sqlite")
         or router.db_for_write(second_model, instance=second) != alias
         or first.pk is not None
         or second.pk is not None
@@ -543,31 +563,34 @@ def insert_pair(
         first_model,
         second_model,
         link,
+        connection.vendor,
         type(guard) if guard else None,
         spending.shape() if spending else None,
         updating.shape() if updating else None,
     )
     if key not in _PAIRS:
         _PAIRS[key] = _pair_sql(
-            first_model, second_model, link, connection, guard=key[3], spending=key[4], updating=key[5]
+            first_model, second_model, link, connection, guard=key[4], spending=key[5], updating=key[6]
         )
-    statement = _PAIRS[key]
-    if statement is None:
+    pair = _PAIRS[key]
+    if pair is None:
         return False
-    params: list[Any] = []
+    params: list[list[Any]] = []
     if spending is not None:
-        params += _update_params(spending.model, spending.pk, spending.values, connection)
-        if guard is not None:
-            params += _unchanged_params(guard, connection)
+        guard_params = _unchanged_params(guard, connection) if guard is not None else []
+        params.append(_update_params(spending.model, spending.pk, spending.values, connection) + guard_params)
     if updating is not None:
-        params += _update_params(updating.model, updating.pk, updating.values, connection)
-    params += _row_params(first, statement.first_fields, connection)
+        params.append(_update_params(updating.model, updating.pk, updating.values, connection))
+    params.append(_row_params(first, pair.first_fields, connection))
     if spending is None and guard is not None:
-        params += _unchanged_params(guard, connection)
-    params += _row_params(second, statement.second_fields, connection)
-    with _cursor(connection) as cursor:
-        cursor.execute(statement.sql, params)
-        stored = cursor.fetchone()
+        params[-1] += _unchanged_params(guard, connection)
+    params.append(_row_params(second, pair.second_fields, connection))
+    if pair.link_index is None:
+        with _cursor(connection) as cursor:
+            cursor.execute(pair.statements[0], [param for group in params for param in group])
+            stored = cursor.fetchone()
+    else:
+        stored = _write_in_order(connection, alias, pair, pair.link_index, params, spent=spending is not None)
     if stored is None:
         if guard is not None and not unchanged(guard):
             raise RowChanged(guard)
@@ -577,6 +600,31 @@ def insert_pair(
     setattr(second, link, first)
     _stored(second, alias, second_pk)
     return True
+
+
+def _write_in_order(
+    connection: Any, alias: str, pair: _Pair, link_index: int, params: list[list[Any]], *, spent: bool
+) -> tuple[Any, Any] | None:
+    """SQLite: run ``pair.statements`` with ``params`` in one transaction; the primary keys
+    of the second and first rows, or ``None`` (rolled back) where the spending update or
+    the guard did not apply."""
+    *updates, first_sql, second_sql = pair.statements
+    try:
+        with transaction.atomic(using=alias), _cursor(connection) as cursor:
+            for position, sql in enumerate(updates):
+                cursor.execute(sql, params[position])
+                if spent and position == 0 and cursor.rowcount != 1:
+                    raise _NotWritten
+            cursor.execute(first_sql, params[-2])
+            row = cursor.fetchone()
+            if row is None:
+                raise _NotWritten
+            second_params = params[-1]
+            second_params[link_index] = row[0]
+            cursor.execute(second_sql, second_params)
+            return cursor.fetchone()[0], row[0]
+    except _NotWritten:
+        return None
 
 
 def update(model: type[Model], pk: Any, *, unless_set: str | None = None, **values: Any) -> int:

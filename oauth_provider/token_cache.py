@@ -68,7 +68,7 @@ def _discard(checksum: str) -> None:
 
 
 def discard_access_token(pk: Any) -> None:
-    """Forget the access token with primary key ``pk`` (it was deleted in this process)."""
+    """Forget the access token with primary key ``pk`` (this process deleted or ended it)."""
     checksum = _checksums.get(pk)
     if checksum is not None:
         _discard(checksum)

@@ -1,13 +1,15 @@
 """A request's transaction, begun only once the request first needs it.
 
 The token endpoint spends an authorization code or a refresh token (RFC 6749 §4.1.2
-and §6: each is used once) and stores the tokens it issues, all or nothing: in one
-statement on PostgreSQL, which needs no transaction around it, else in one
-transaction. Authenticating the client and reading the request come before that and
-need none; on SQLite, where a transaction holds the database's single write lock from
-its first statement, beginning late lets other requests write meanwhile. The endpoint
-runs in :func:`deferred_atomic`; the validator calls :func:`begin` before its first
-write when it writes more than one statement.
+and §6: each is used once) and stores the tokens it issues, all or nothing. On
+PostgreSQL and SQLite that is one statement or one short transaction of its own
+(``prepared.insert_pair``). Where the ORM writes instead (save receivers, another
+database, ``AUDIT_LOG_MODEL``), the writes share the request's transaction, and
+authenticating the client and reading the request come before it and need none; on
+SQLite, where a transaction holds the database's single write lock from its first
+statement, beginning late lets other requests write meanwhile. The endpoint runs in
+:func:`deferred_atomic`; the validator calls :func:`begin` before its first write when
+it writes more than one statement.
 """
 
 from __future__ import annotations

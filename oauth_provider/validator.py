@@ -74,7 +74,8 @@ def _ending(previous: Any, now: Any) -> prepared.Update | None:
     refresh token keeps pointing at it, and ``oauth_provider_clear_expired`` deletes it."""
     if previous is None or previous.access_token_id is None:
         return None
-    return prepared.Update(get_access_token_model(), previous.access_token_id, None, {"expires": now})
+    values = {"expires": now, "updated": now}
+    return prepared.Update(get_access_token_model(), previous.access_token_id, None, values)
 
 
 class OAuth2Validator(DOTValidator):
@@ -353,8 +354,9 @@ class OAuth2Validator(DOTValidator):
         §4.1.2, §6); on a refresh, end the access token that ``previous``, the refresh
         token presented, points at.
 
-        All of it or none: in one statement on PostgreSQL, else in one transaction (and
-        in the audit log's transaction when there is one). The access token is stored only
+        All of it or none: in one statement on PostgreSQL, in one short transaction of
+        its own on SQLite, else in the request's transaction (which the audit log's
+        row joins when there is one). The access token is stored only
         if the client's row is as it was read (a client from memory, see client_cache.py),
         else ``prepared.RowChanged`` is raised.
         """
@@ -378,7 +380,8 @@ class OAuth2Validator(DOTValidator):
                     updating=ending,
                 ):
                     request.grant_spent = True
-                    self._ended(ending)
+                    if ending is not None:
+                        token_cache.discard_access_token(ending.pk)
                     return
             except prepared.AlreadySet:
                 self._used_twice(request)
@@ -392,16 +395,11 @@ class OAuth2Validator(DOTValidator):
         with transaction.atomic(using=using, savepoint=False):
             if ending is not None:
                 prepared.update(ending.model, ending.pk, **ending.values)
-                self._ended(ending)
+                token_cache.discard_access_token(ending.pk)
             prepared.insert(access_token, if_unchanged=client)
             if refresh_token is not None:
                 refresh_token.access_token = access_token
                 prepared.insert(refresh_token)
-
-    @staticmethod
-    def _ended(ending: prepared.Update | None) -> None:
-        if ending is not None:
-            token_cache.discard_access_token(ending.pk)
 
     def _spend(self, request: Request, previous: Any, now: Any) -> prepared.Update | None:
         """What marks the request's code or the refresh token ``previous`` used, or ``None``."""

@@ -104,6 +104,36 @@ def token_writes(captured) -> list[str]:
     ]
 
 
+def test_a_refresh_writes_in_one_statement_or_one_short_transaction(
+    flow, confidential_client, django_assert_num_queries
+):
+    """On PostgreSQL, the lookup and one statement (see the next test). On SQLite, every
+    parameter is built before the transaction begins: between its start and its end come
+    the four writes and nothing else. (In a test the transaction is a savepoint.)"""
+    from django.db import connection
+
+    tokens = flow.tokens_for(confidential_client, scope="read")
+    with django_assert_num_queries(7 if connection.vendor == "sqlite" else 2) as captured:
+        response = flow.token(
+            {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+            HTTP_AUTHORIZATION=basic_auth(confidential_client.client_id, CLIENT_SECRET),
+        )
+    assert response.status_code == 200, response.content
+    if connection.vendor != "sqlite":
+        return
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert statements[0].startswith("SELECT ")
+    assert statements[1].startswith("SAVEPOINT ")
+    writes = [
+        'UPDATE "oauth_provider_refreshtoken" SET "revoked" = ',
+        'UPDATE "oauth_provider_accesstoken" SET "expires" = ',
+        'INSERT INTO "oauth_provider_accesstoken" ',
+        'INSERT INTO "oauth_provider_refreshtoken" ',
+    ]
+    assert [sql[: len(start)] for sql, start in zip(statements[2:6], writes, strict=True)] == writes
+    assert statements[6].startswith("RELEASE SAVEPOINT ")
+
+
 @pytest.mark.postgres
 def test_on_postgresql_a_refresh_is_two_statements(flow, confidential_client, django_assert_num_queries):
     from oauth2_provider.models import get_access_token_model, get_refresh_token_model
