@@ -11,7 +11,9 @@ The token endpoint's writes (insert a token, mark a row used, end an access toke
 are single-row statements by primary key; :func:`insert` and :func:`update` write
 them directly, with each field's own ``pre_save`` and database preparation, and fall
 back to the ORM whenever a model has receivers for its save signals, a parent model,
-or a database other than PostgreSQL and SQLite.
+or a database other than PostgreSQL and SQLite. :func:`insert_pair` stores a grant's
+two new tokens with the updates that spend the grant: in one statement on PostgreSQL,
+in one short transaction on SQLite.
 
 On PostgreSQL and SQLite a lookup can also read each row's version
 (:func:`row_version`), and a write can be made conditional on a row still being that
