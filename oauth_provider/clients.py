@@ -90,7 +90,8 @@ def rotate_client_secret(
 def revoke_access(application: Any, user: Any = None) -> int:
     """End what the client holds (for one owner, if given): revoke its refresh tokens, delete
     its access tokens and its unused authorization codes. Sends no signal; returns the
-    number of tokens revoked.
+    number of tokens revoked that could still be used (expired access tokens are deleted
+    but not counted).
 
     Used codes are kept: exchanging one again still revokes what it issued.
     """
@@ -104,7 +105,9 @@ def revoke_access(application: Any, user: Any = None) -> int:
             .objects.filter(revoked__isnull=True, **filters)
             .update(revoked=now, updated=now, access_token=None)
         )
-        access, _ = get_access_token_model().objects.filter(**filters).delete()
+        access_tokens = get_access_token_model().objects.filter(**filters)
+        access = access_tokens.filter(expires__gt=now).count()
+        access_tokens.delete()
         get_grant_model().objects.filter(consumed__isnull=True, **filters).delete()
     return refresh + access
 

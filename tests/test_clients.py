@@ -329,6 +329,18 @@ def test_revoking_a_clients_tokens_leaves_other_clients_alone(flow, confidential
     assert [(k["application_id"], k["tokens_revoked"]) for k in revoked] == [(confidential_client.pk, 2)]
 
 
+def test_revoking_a_clients_tokens_counts_only_the_tokens_still_usable(flow, confidential_client):
+    tokens = flow.tokens_for(confidential_client, scope="read")
+    refreshed = flow.token(
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        HTTP_AUTHORIZATION=basic_auth(confidential_client.client_id, CLIENT_SECRET),
+    ).json()
+    # The new pair; the access token the refresh ended is deleted too, but not counted.
+    assert revoke_client_tokens(confidential_client) == 2
+    assert not get_access_token_model().objects.exists()
+    assert call_api(flow, refreshed["access_token"]).status_code == 401
+
+
 def test_revoking_a_clients_tokens_ends_its_unused_codes(flow, confidential_client):
     verifier, challenge = pkce_pair()
     code = flow.get_code(confidential_client, challenge=challenge)["code"]

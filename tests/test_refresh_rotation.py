@@ -68,6 +68,28 @@ def test_reuse_of_a_rotated_refresh_token_revokes_the_family(flow, confidential_
     assert refresh(flow, confidential_client, second["refresh_token"]).json()["error"] == "invalid_grant"
 
 
+def test_a_family_revoked_after_refreshes_counts_only_the_tokens_still_usable(flow, confidential_client):
+    from oauth_provider import signals
+
+    reused = []
+
+    def receiver(sender, tokens_revoked, **kwargs):
+        reused.append(tokens_revoked)
+
+    signals.refresh_token_reused.connect(receiver)
+    try:
+        first = flow.tokens_for(confidential_client)
+        second = refresh(flow, confidential_client, first["refresh_token"]).json()
+        refresh(flow, confidential_client, second["refresh_token"])
+        assert refresh(flow, confidential_client, first["refresh_token"]).status_code == 400
+    finally:
+        signals.refresh_token_reused.disconnect(receiver)
+    # The third pair: its refresh token and its access token. The two access tokens the
+    # refreshes ended had expired already; they are deleted too, but not counted.
+    assert reused == [2]
+    assert not get_access_token_model().objects.exists()
+
+
 def test_narrower_scope_on_refresh_6(flow, confidential_client):
     first = flow.tokens_for(confidential_client, scope="read write")
     response = refresh(flow, confidential_client, first["refresh_token"], scope="read")

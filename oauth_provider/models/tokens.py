@@ -74,7 +74,9 @@ def _lock_live_refresh_tokens(token_family: uuid.UUID) -> None:
 
 
 def revoke_token_family(token_family: uuid.UUID | None) -> int:
-    """Revoke every refresh token and delete every access token of a family; returns tokens hit."""
+    """Revoke every refresh token and delete every access token of a family; returns how
+    many of them could still be used (expired access tokens, such as those a refresh
+    ended, are deleted but not counted)."""
     if not token_family:
         return 0
     with transaction.atomic(using=router.db_for_write(AccessToken)):
@@ -83,5 +85,7 @@ def revoke_token_family(token_family: uuid.UUID | None) -> int:
         revoked = RefreshToken.objects.filter(token_family=token_family, revoked__isnull=True).update(
             revoked=now, updated=now, access_token=None
         )
-        deleted, _ = AccessToken.objects.filter(token_family=token_family).delete()
-    return revoked + deleted
+        access_tokens = AccessToken.objects.filter(token_family=token_family)
+        live = access_tokens.filter(expires__gt=now).count()
+        access_tokens.delete()
+    return revoked + live
