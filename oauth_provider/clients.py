@@ -17,6 +17,7 @@ from oauth2_provider.models import (
 
 from . import signals
 from .hashing import hash_client_secret
+from .models.tokens import delete_access_tokens
 from .settings import provider_settings
 
 __all__ = [
@@ -105,9 +106,7 @@ def revoke_access(application: Any, user: Any = None) -> int:
             .objects.filter(revoked__isnull=True, **filters)
             .update(revoked=now, updated=now, access_token=None)
         )
-        access_tokens = get_access_token_model().objects.filter(**filters)
-        access = access_tokens.filter(expires__gt=now).count()
-        access_tokens.delete()
+        access = delete_access_tokens(get_access_token_model().objects.filter(**filters), now)
         get_grant_model().objects.filter(consumed__isnull=True, **filters).delete()
     return refresh + access
 

@@ -592,7 +592,9 @@ def insert_pair(
             cursor.execute(pair.statements[0], [param for group in params for param in group])
             stored = cursor.fetchone()
     else:
-        stored = _write_in_order(connection, alias, pair, pair.link_index, params, spent=spending is not None)
+        stored = _write_in_order(
+            connection, alias, pair.statements, pair.link_index, params, spent=spending is not None
+        )
     if stored is None:
         if guard is not None and not unchanged(guard):
             raise RowChanged(guard)
@@ -605,12 +607,18 @@ def insert_pair(
 
 
 def _write_in_order(
-    connection: Any, alias: str, pair: _Pair, link_index: int, params: list[list[Any]], *, spent: bool
+    connection: Any,
+    alias: str,
+    statements: tuple[str, ...],
+    link_index: int,
+    params: list[list[Any]],
+    *,
+    spent: bool,
 ) -> tuple[Any, Any] | None:
-    """SQLite: run ``pair.statements`` with ``params`` in one transaction; the primary keys
-    of the second and first rows, or ``None`` (rolled back) where the spending update or
-    the guard did not apply."""
-    *updates, first_sql, second_sql = pair.statements
+    """SQLite: run a :class:`_Pair`'s ``statements`` with ``params`` in one transaction; the
+    primary keys of the second and first rows, or ``None`` (rolled back) where the
+    spending update or the guard did not apply."""
+    *updates, first_sql, second_sql = statements
     try:
         with transaction.atomic(using=alias), _cursor(connection) as cursor:
             for position, sql in enumerate(updates):

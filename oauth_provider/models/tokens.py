@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractAccessToken, AbstractIDToken, AbstractRefreshToken
 
-__all__ = ["AccessToken", "IDToken", "RefreshToken", "revoke_token_family"]
+__all__ = ["AccessToken", "IDToken", "RefreshToken", "delete_access_tokens", "revoke_token_family"]
 
 
 class AccessToken(AbstractAccessToken):
@@ -85,7 +86,13 @@ def revoke_token_family(token_family: uuid.UUID | None) -> int:
         revoked = RefreshToken.objects.filter(token_family=token_family, revoked__isnull=True).update(
             revoked=now, updated=now, access_token=None
         )
-        access_tokens = AccessToken.objects.filter(token_family=token_family)
-        live = access_tokens.filter(expires__gt=now).count()
-        access_tokens.delete()
+        live = delete_access_tokens(AccessToken.objects.filter(token_family=token_family), now)
     return revoked + live
+
+
+def delete_access_tokens(access_tokens: models.QuerySet, now: datetime) -> int:
+    """Delete ``access_tokens``; returns how many of them had not expired at ``now`` (the
+    ones a revocation ends; a refresh leaves the access token it ended in place, expired)."""
+    live = access_tokens.filter(expires__gt=now).count()
+    access_tokens.delete()
+    return live
