@@ -2,7 +2,7 @@
 #
 #   make venv    create .venv and install the package with its test and docs extras
 #   make test    lint and docs, then the test suite on SQLite, on PostgreSQL (without and with
-#                prepared statements), then on Django 4.2
+#                prepared statements, and on the ORM token store), then on Django 4.2
 #   make browser-deps  install Debian's chromium for the browser tests (as root) if missing
 #   make screenshots   rerun the browser tests, saving docs/_static/screenshots/*.png
 #   make lint    ruff, ruff format --check, missing-migration check, mypy
@@ -55,10 +55,10 @@ test: venv
 test-sqlite: venv
 	$(BIN)/python -m pytest -m 'not postgres' $(PYTEST_ARGS)
 
-# The suite runs twice on PostgreSQL: as Django connects by default, then with psycopg's
-# prepared statements on (tests/settings.py). The demo tests run servers of their own, so
-# the second run leaves them out.
-PREPARED_RUN := -m 'not browser' --ignore=tests/test_demo_walkthrough.py --ignore=tests/test_demo_schemathesis.py
+# The suite runs three times on PostgreSQL: as Django connects by default, then with psycopg's
+# prepared statements on, then on the ORM token store (TOKEN_STORE "orm"; tests/settings.py).
+# The demo tests run servers of their own, so the later runs leave them out.
+VARIANT_RUN := -m 'not browser' --ignore=tests/test_demo_walkthrough.py --ignore=tests/test_demo_schemathesis.py
 
 # Unreachable PostgreSQL fails the build in CI (CI set) and is skipped locally.
 # The browser tests (marker "browser") run on SQLite only: they test pages, not the database.
@@ -66,8 +66,10 @@ test-postgres: venv
 	@if $(BIN)/python -c "import psycopg; psycopg.connect(dbname='test', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "TEST_DATABASE=postgres $(BIN)/python -m pytest -m 'not browser' $(PYTEST_ARGS)"; \
 		TEST_DATABASE=postgres $(BIN)/python -m pytest -m 'not browser' $(PYTEST_ARGS) || exit 1; \
-		echo "TEST_DATABASE=postgres TEST_PREPARED_STATEMENTS=1 $(BIN)/python -m pytest $(PREPARED_RUN) $(PYTEST_ARGS)"; \
-		TEST_DATABASE=postgres TEST_PREPARED_STATEMENTS=1 $(BIN)/python -m pytest $(PREPARED_RUN) $(PYTEST_ARGS); \
+		echo "TEST_DATABASE=postgres TEST_PREPARED_STATEMENTS=1 $(BIN)/python -m pytest $(VARIANT_RUN) $(PYTEST_ARGS)"; \
+		TEST_DATABASE=postgres TEST_PREPARED_STATEMENTS=1 $(BIN)/python -m pytest $(VARIANT_RUN) $(PYTEST_ARGS) || exit 1; \
+		echo "TEST_DATABASE=postgres TEST_TOKEN_STORE=orm $(BIN)/python -m pytest $(VARIANT_RUN) $(PYTEST_ARGS)"; \
+		TEST_DATABASE=postgres TEST_TOKEN_STORE=orm $(BIN)/python -m pytest $(VARIANT_RUN) $(PYTEST_ARGS); \
 	elif [ -n "$$CI" ]; then \
 		echo "error: PostgreSQL not reachable at $(PGHOST):$(PGPORT) (user $(PGUSER), database test); CI needs it." >&2; \
 		exit 1; \

@@ -3,7 +3,7 @@
 from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
-from .dot import configure_django_oauth_toolkit
+from .server.configuration import configure_django_oauth_toolkit
 
 # Django imports every app config before any models module, so django-oauth-toolkit's
 # swapped-model settings are in place by the time its models are built.
@@ -17,16 +17,14 @@ class OAuthProviderConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import (
-            audit,
-            checks,  # noqa: F401  (registers the system checks)
-            token_cache,
-        )
-        from .log_filters import silence_oauthlib_debug
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .ops import audit
+        from .server.log_filters import silence_oauthlib_debug
+        from .storage import token_cache
 
         silence_oauthlib_debug()
         audit.connect()
         token_cache.connect()
         if apps.is_installed("drf_spectacular"):
             # drf-spectacular finds an extension once its class is defined.
-            from . import openapi  # noqa: F401
+            from .resource import openapi  # noqa: F401

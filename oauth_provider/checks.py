@@ -10,12 +10,10 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from .dot import conflicting_settings
-from .scopes import invalid_scope_tokens
+from .core.grant_types import LEGACY_GRANT_TYPES, GrantType
+from .core.scopes import invalid_scope_tokens
+from .server.configuration import conflicting_settings
 from .settings import provider_settings
-
-GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials", "password", "implicit"}
-LEGACY_GRANTS = ("password", "implicit")
 
 # (middleware, id, what breaks without it)
 REQUIRED_MIDDLEWARE = (
@@ -77,12 +75,13 @@ def check_scopes_and_grants(app_configs: Any, **kwargs: Any) -> list:
             )
         )
     unknown = [s for s in provider_settings.DEFAULT_SCOPES if s != "__all__" and s not in scopes]
-    unknown_grants = [g for g in provider_settings.GRANT_TYPES if g not in GRANT_TYPES]
+    unknown_grants = [g for g in provider_settings.GRANT_TYPES if g not in GrantType.values]
     if unknown or unknown_grants:
         problems.append(
             Error(
                 f"Unknown default scopes {unknown} or grant types {unknown_grants}.",
-                hint=f"DEFAULT_SCOPES must name keys of SCOPES; GRANT_TYPES may hold {sorted(GRANT_TYPES)}.",
+                hint="DEFAULT_SCOPES must name keys of SCOPES; "
+                f"GRANT_TYPES may hold {sorted(GrantType.values)}.",
                 id="oauth_provider.E003",
             )
         )
@@ -142,7 +141,7 @@ def check_legacy_grants(app_configs: Any, databases: Any = None, **kwargs: Any) 
 
     problems = []
     try:
-        for grant in LEGACY_GRANTS:
+        for grant in LEGACY_GRANT_TYPES:
             names = list(
                 get_application_model()
                 .objects.filter(is_active=True, grant_types__contains=grant)

@@ -1,57 +1,8 @@
-"""Stored consent: reuse an owner's earlier decision, record a new one, revoke it."""
+"""Deprecated alias of :mod:`oauth_provider.server.consent` and, for ``revoke_consent``,
+:mod:`oauth_provider.storage.revocation` (removed in 0.3)."""
 
-from __future__ import annotations
+from ._moved import warn_moved
+from .server.consent import *  # noqa: F403
+from .storage.revocation import revoke_consent  # noqa: F401
 
-from collections.abc import Iterable
-from typing import Any
-
-from django.db import transaction
-from django.utils import timezone
-
-from . import signals
-from .clients import revoke_access
-from .models import Consent
-from .scopes import parse_scope
-
-__all__ = ["consent_covers", "record_consent", "revoke_consent"]
-
-
-def consent_covers(user: Any, application: Any, scopes: Iterable[str]) -> bool:
-    """True if ``user`` approved ``application`` for every scope in ``scopes`` and did not revoke."""
-    consent = Consent.objects.filter(user=user, application=application, revoked__isnull=True).first()
-    return consent is not None and consent.covers(scopes)
-
-
-def record_consent(user: Any, application: Any, scopes: Iterable[str]) -> Consent:
-    """Store the owner's approval; an active consent grows to the union of both scope sets."""
-    scopes = list(scopes)
-    with transaction.atomic():
-        consent, created = Consent.objects.select_for_update().get_or_create(
-            user=user, application=application, defaults={"scope": " ".join(scopes)}
-        )
-        changed = created or not consent.covers(scopes)
-        if changed and not created:
-            previous = consent.scope_list if consent.revoked is None else []
-            consent.scope = " ".join(parse_scope(" ".join(previous + scopes)))
-            consent.revoked = None
-            consent.save(update_fields=["scope", "revoked", "updated"])
-    if changed:
-        # Only a new decision is an event; reusing a stored one is not.
-        signals.consent_given.send(
-            sender=Consent, user_id=user.pk, application_id=application.pk, scope=consent.scope
-        )
-    return consent
-
-
-def revoke_consent(user: Any, application: Any) -> int:
-    """Revoke the owner's consent, every token the client holds for the owner and the
-    authorization codes not yet exchanged, so nothing the client holds still works.
-    Returns the number of tokens revoked."""
-    now = timezone.now()
-    with transaction.atomic():
-        Consent.objects.filter(user=user, application=application, revoked__isnull=True).update(
-            revoked=now, updated=now
-        )
-        count = revoke_access(application, user=user)
-    signals.consent_revoked.send(sender=Consent, user_id=user.pk, application_id=application.pk)
-    return count
+warn_moved("oauth_provider.consent", "oauth_provider.server.consent")

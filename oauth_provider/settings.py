@@ -1,4 +1,4 @@
-"""Settings for oauth_provider, read from the ``OAUTH_PROVIDER`` dict (DRF's pattern).
+"""Settings for oauth_provider, read from the ``OAUTH_PROVIDER`` dict (DRF's pattern)::
 
     OAUTH_PROVIDER = {
         "SCOPES": {"bookings:read": "Read your bookings"},
@@ -19,8 +19,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
+from .core.grant_types import DEFAULT_GRANT_TYPES
+
 __all__ = ["DEFAULTS", "REMOVED_SETTINGS", "provider_settings", "ProviderSettings"]
 
+#: Every setting and its default; each is documented in docs/settings.rst.
 DEFAULTS: dict[str, Any] = {
     # Scopes: name -> human description shown on the consent page.
     "SCOPES": {"read": "Read your data", "write": "Change your data"},
@@ -67,8 +70,11 @@ DEFAULTS: dict[str, Any] = {
     # waiting for the disk; a database crash can lose the last ones issued, never a
     # revocation, a rotation or a spent code.
     "ASYNC_COMMIT_CLIENT_CREDENTIALS_TOKENS": True,
-    # PostgreSQL and SQLite: how many clients the token endpoint keeps in each process's
-    # memory. A request never trusts one past a change to its row (client_cache.py); 0: off.
+    # How the hot paths read and write tokens (storage/token_store.py): "orm", Django's ORM
+    # on any database, or "sql", hand-written statements on PostgreSQL and SQLite.
+    "TOKEN_STORE": "sql",
+    # The "sql" store: how many clients the token endpoint keeps in each process's memory.
+    # A request never trusts one past a change to its row (storage/sql.py); 0: off.
     "CLIENT_CACHE_SIZE": 1000,
     # Scopes TokenHasMethodScope requires when a view names none: safe methods / writes.
     "READ_SCOPES": ["read"],
@@ -102,19 +108,13 @@ DEFAULTS: dict[str, Any] = {
     "NUM_PROXIES": 0,
     # Grants a client may be registered for. Removing "implicit" or "password" turns
     # the legacy grants off for every client.
-    "GRANT_TYPES": [
-        "authorization_code",
-        "refresh_token",
-        "client_credentials",
-        "password",
-        "implicit",
-    ],
+    "GRANT_TYPES": list(DEFAULT_GRANT_TYPES),
 }
 
 # Values that name classes or functions, imported on first access.
 IMPORT_STRINGS: tuple[str, ...] = ()
 
-# Renamed or removed keys: what to use instead.
+#: Renamed or removed keys, and what to use instead.
 REMOVED_SETTINGS: dict[str, str] = {
     "PKCE_REQUIRED": "PKCE is always required of public clients; see "
     "PKCE_REQUIRED_FOR_CONFIDENTIAL_CLIENTS for confidential ones.",
@@ -175,10 +175,6 @@ provider_settings = ProviderSettings()
 def _reload(*, setting: str, **kwargs: Any) -> None:
     if setting == "OAUTH_PROVIDER":
         provider_settings.reload()
-        # django-oauth-toolkit's settings are derived from ours; keep them in step.
-        from .dot import configure_django_oauth_toolkit
-
-        configure_django_oauth_toolkit()
 
 
 setting_changed.connect(_reload)

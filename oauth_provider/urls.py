@@ -6,12 +6,12 @@ metadata document sits at the well-known path so that the issuer is the site's r
 
 from django.urls import path
 
-from .views.authorize import AuthorizationView
-from .views.connected_apps import ConnectedAppsView, RevokeConnectedAppView
-from .views.introspect import IntrospectTokenView
-from .views.metadata import MetadataView
-from .views.revoke import RevokeTokenView
-from .views.token import TokenView
+from .server.endpoints.authorize import AuthorizationView
+from .server.endpoints.connected_apps import ConnectedAppsView, RevokeConnectedAppView
+from .server.endpoints.introspect import IntrospectTokenView
+from .server.endpoints.metadata import MetadataView
+from .server.endpoints.revoke import RevokeTokenView
+from .server.endpoints.token import TokenView
 
 app_name = "oauth_provider"
 

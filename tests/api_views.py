@@ -8,14 +8,15 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from oauth_provider.authentication import BearerTokenAuthentication
-from oauth_provider.decorators import ScopeRequiredMixin, require_scopes
-from oauth_provider.permissions import (
+from oauth_provider.resource import (
+    BearerTokenAuthentication,
     IsAuthenticatedOrTokenHasScope,
+    ScopeRequiredMixin,
     TokenHasMethodScope,
     TokenHasResourceOwner,
     TokenHasScope,
     TokenIsClientOnly,
+    require_scopes,
 )
 
 

@@ -37,11 +37,18 @@ def fresh_cache():
     starts with neither."""
     from django.core.cache import caches
 
-    from oauth_provider import client_cache
+    from oauth_provider.storage import sql
 
     for cache in caches.all():
         cache.clear()
-    client_cache.clear()
+    sql.clear_clients()
+
+
+@pytest.fixture
+def sql_store(settings):
+    """The hand-written token store (``TOKEN_STORE = "sql"``), whatever the run's default:
+    for the tests of what it alone does (clients in memory, its statements)."""
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "TOKEN_STORE": "sql"}
 
 
 @pytest.fixture

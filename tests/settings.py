@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
@@ -75,17 +76,20 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 
-OAUTH_PROVIDER = {
+OAUTH_PROVIDER: dict[str, Any] = {
     "SCOPES": {
         "read": "Read your data",
         "write": "Change your data",
         "bookings:read": "See your bookings",
     },
 }
+# TEST_TOKEN_STORE=orm runs the suite on the ORM token store (make test-orm).
+if os.environ.get("TEST_TOKEN_STORE"):
+    OAUTH_PROVIDER["TOKEN_STORE"] = os.environ["TEST_TOKEN_STORE"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "oauth_provider.authentication.BearerTokenAuthentication",
+        "oauth_provider.resource.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
 }

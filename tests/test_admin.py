@@ -14,10 +14,10 @@ from oauth2_provider.models import (
     get_refresh_token_model,
 )
 
-from oauth_provider.admin import ApplicationForm
-from oauth_provider.consent import revoke_consent
-from oauth_provider.hashing import hash_client_secret, hash_token, verify_client_secret
+from oauth_provider.core.hashing import hash_client_secret, hash_token, verify_client_secret
 from oauth_provider.models import Consent
+from oauth_provider.ops.admin import ApplicationForm
+from oauth_provider.storage.revocation import revoke_consent
 
 from .conftest import CLIENT_SECRET, basic_auth
 from .factories import ApplicationFactory, UserFactory

@@ -14,7 +14,12 @@ from django.db import connection, transaction
 from .conftest import CLIENT_SECRET, basic_auth
 from .factories import ApplicationFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# Asynchronous commit is the "sql" token store's (one INSERT that sets it for itself).
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("sql_store"),
+]
 
 WATCH = """
 CREATE TABLE commit_settings (synchronous_commit text);
@@ -73,7 +78,7 @@ def test_a_client_credentials_token_commits_without_waiting_for_the_disk(flow, c
 def test_the_token_is_stored(flow, commit_settings):
     from oauth2_provider.models import get_access_token_model
 
-    from oauth_provider.hashing import hash_token
+    from oauth_provider.core.hashing import hash_token
 
     token = client_credentials(flow).json()["access_token"]
     assert get_access_token_model().objects.filter(token_checksum=hash_token(token)).exists()

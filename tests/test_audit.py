@@ -21,10 +21,10 @@ from django.forms.models import model_to_dict
 from django.test import Client, override_settings
 from oauth2_provider.models import get_application_model, get_grant_model
 
-from oauth_provider.audit import AUDITED_SIGNALS
-from oauth_provider.consent import revoke_consent
-from oauth_provider.hashing import hash_client_secret, hash_token
+from oauth_provider.core.hashing import hash_client_secret, hash_token
 from oauth_provider.models import AuditEvent
+from oauth_provider.ops.audit import AUDITED_SIGNALS
+from oauth_provider.storage.revocation import revoke_consent
 
 from .conftest import CLIENT_SECRET, basic_auth, pkce_pair
 from .factories import ApplicationFactory

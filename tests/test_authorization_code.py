@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from oauth_provider.hashing import hash_token
+from oauth_provider.core.hashing import hash_token
 
 from .conftest import pkce_pair, query_of
 

@@ -12,7 +12,6 @@ from django.core import checks as django_checks
 from django.test import override_settings
 from oauth2_provider.settings import oauth2_settings
 
-from oauth_provider import dot
 from oauth_provider.checks import (
     check_deploy,
     check_django_oauth_toolkit_settings,
@@ -20,6 +19,7 @@ from oauth_provider.checks import (
     check_middleware,
     check_scopes_and_grants,
 )
+from oauth_provider.server import configuration as dot
 
 from .factories import ApplicationFactory
 

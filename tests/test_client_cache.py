@@ -2,7 +2,8 @@
 
 A client row kept in memory is never trusted past a change to it: a token is stored
 only if the row is still the version read, and a refusal made with a row from memory
-is made again with the row read afresh when the row has changed (client_cache.py).
+is made again with the row read afresh when the row has changed (the "sql" token store,
+storage/sql.py). The behaviour tests hold for every store; the query counts are the "sql" store's.
 Every change here goes around the ORM's save(), as a ``QuerySet.update()``, a
 management command on another server or plain SQL would.
 """
@@ -13,7 +14,7 @@ import pytest
 from django.db import connection
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
-from oauth_provider.hashing import hash_client_secret, hash_token
+from oauth_provider.core.hashing import hash_client_secret, hash_token
 
 from .conftest import CLIENT_SECRET, basic_auth, commit_elsewhere
 from .factories import ApplicationFactory
@@ -94,6 +95,7 @@ def test_a_refusal_from_memory_is_not_kept_after_the_client_changes(flow, servic
         assert flow.client_credentials(service).status_code == 401
 
 
+@pytest.mark.usefixtures("sql_store")
 def test_a_refusal_from_an_unchanged_client_costs_one_check(flow, service, django_assert_num_queries):
     assert flow.client_credentials(service).status_code == 200
     with django_assert_num_queries(1):  # is the row in memory still current?
@@ -127,6 +129,7 @@ def test_only_the_token_endpoint_uses_memory(flow, service):
     assert flow.post("revoke", {"token": token}, **auth).status_code == 401
 
 
+@pytest.mark.usefixtures("sql_store")
 def test_memory_holds_at_most_client_cache_size_clients(flow, settings, django_assert_num_queries):
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "CLIENT_CACHE_SIZE": 2}
     first, second, third = (ApplicationFactory(grant_types="client_credentials") for _ in range(3))
@@ -139,6 +142,7 @@ def test_memory_holds_at_most_client_cache_size_clients(flow, settings, django_a
         assert flow.client_credentials(first).status_code == 200
 
 
+@pytest.mark.usefixtures("sql_store")
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_client_disabled_by_another_connection_mid_request_gets_no_token(flow, service):

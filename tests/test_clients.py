@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
-from oauth_provider import signals
-from oauth_provider.clients import create_client, disable_client, revoke_client_tokens, rotate_client_secret
-from oauth_provider.hashing import hash_client_secret, is_hashed_secret, verify_client_secret
+from oauth_provider.core import signals
+from oauth_provider.core.hashing import hash_client_secret, is_hashed_secret, verify_client_secret
+from oauth_provider.storage.clients import create_client, disable_client, rotate_client_secret
+from oauth_provider.storage.revocation import revoke_client_tokens
 
 from .conftest import CLIENT_SECRET, basic_auth, pkce_pair
 from .factories import ApplicationFactory, UserFactory

@@ -25,9 +25,10 @@ from oauth2_provider.models import (
     set_token_value,
 )
 
-from oauth_provider import maintenance, signals
-from oauth_provider.hashing import hash_client_secret, hash_token
+from oauth_provider.core import signals
+from oauth_provider.core.hashing import hash_client_secret, hash_token
 from oauth_provider.models import Consent
+from oauth_provider.storage import maintenance
 
 from .conftest import CLIENT_SECRET, basic_auth, pkce_pair
 from .factories import ApplicationFactory, PublicApplicationFactory, UserFactory

@@ -16,8 +16,8 @@ from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from oauth_provider.consent import revoke_consent
 from oauth_provider.models import Consent
+from oauth_provider.storage.revocation import revoke_consent
 
 from .conftest import CLIENT_SECRET, PASSWORD, Flow, basic_auth, pkce_pair
 from .factories import ApplicationFactory, UserFactory

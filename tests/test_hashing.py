@@ -10,14 +10,14 @@ from django.conf import settings as django_settings
 from django.contrib.auth.hashers import make_password
 from oauth2_provider.models import get_application_model
 
-from oauth_provider.client_authentication import ClientCredentials, authenticate
-from oauth_provider.hashing import (
+from oauth_provider.core.hashing import (
     SECRET_HASH_PREFIX,
     hash_client_secret,
     hash_token,
     is_hashed_secret,
     verify_client_secret,
 )
+from oauth_provider.server.client_authentication import ClientCredentials, authenticate
 
 from .factories import CLIENT_SECRET, ApplicationFactory, PublicApplicationFactory
 

@@ -25,10 +25,14 @@ from rest_framework.schemas.inspectors import DefaultSchema
 from rest_framework.schemas.openapi import AutoSchema as DRFAutoSchema
 from rest_framework.views import APIView
 
-import oauth_provider.openapi  # noqa: F401  (registers the extension, as a site's AppConfig would)
-from oauth_provider.authentication import BearerTokenAuthentication
-from oauth_provider.decorators import require_scopes
-from oauth_provider.permissions import TokenHasMethodScope, TokenHasResourceOwner, TokenHasScope
+import oauth_provider.resource.openapi  # noqa: F401  (registers the extension, as a site's AppConfig would)
+from oauth_provider.resource import (
+    BearerTokenAuthentication,
+    TokenHasMethodScope,
+    TokenHasResourceOwner,
+    TokenHasScope,
+    require_scopes,
+)
 
 SCOPES = {"read": "Read your data", "write": "Change your data", "bookings:read": "See your bookings"}
 
@@ -304,7 +308,8 @@ settings.configure(
 django.setup()
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
-print(any(e.__module__ == "oauth_provider.openapi" for e in OpenApiAuthenticationExtension._registry))
+extensions = OpenApiAuthenticationExtension._registry
+print(any(e.__module__ == "oauth_provider.resource.openapi" for e in extensions))
 """
 
 

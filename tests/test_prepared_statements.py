@@ -17,7 +17,8 @@ from django.test import Client
 from .conftest import CLIENT_SECRET, basic_auth, pkce_pair
 from .factories import ApplicationFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+# Prepared statements are the "sql" token store's (its own cursors bind on the server).
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres, pytest.mark.usefixtures("sql_store")]
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ from oauth2_provider.models import (
     set_token_value,
 )
 
-from oauth_provider.hashing import hash_token
+from oauth_provider.core.hashing import hash_token
 from oauth_provider.models import Consent
 
 from .conftest import CLIENT_SECRET, PASSWORD, pkce_pair

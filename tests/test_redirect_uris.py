@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from oauth_provider.redirect_uris import (
+from oauth_provider.core.redirect_uris import (
     MAX_REDIRECT_URI_LENGTH,
     origin_error,
     redirect_uri_error,

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
-from oauth_provider.hashing import hash_token
+from oauth_provider.core.hashing import hash_token
 
 from .conftest import CLIENT_SECRET, basic_auth
 from .factories import ApplicationFactory
@@ -69,7 +69,7 @@ def test_reuse_of_a_rotated_refresh_token_revokes_the_family(flow, confidential_
 
 
 def test_a_family_revoked_after_refreshes_counts_only_the_tokens_still_usable(flow, confidential_client):
-    from oauth_provider import signals
+    from oauth_provider.core import signals
 
     reused = []
 

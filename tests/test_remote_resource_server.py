@@ -37,8 +37,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from oauth_provider.authentication import BearerTokenAuthentication
-from oauth_provider.resource_server import AccessTokenInfo
+from oauth_provider.resource import AccessTokenInfo, BearerTokenAuthentication
 
 from .conftest import CLIENT_SECRET
 from .factories import ApplicationFactory
@@ -466,7 +465,8 @@ def test_the_cached_answer_never_outlives_the_tokens_exp(remote, user_token):
 
     seconds_until_exp = int(expires.timestamp()) - time.time()
     ttl_ms = redis_ttl_ms(token)
-    assert 0 < ttl_ms <= seconds_until_exp * 1000
+    # Redis reports whole milliseconds, rounded: allow the one it may round up.
+    assert 0 < ttl_ms <= seconds_until_exp * 1000 + 1
 
 
 def test_an_active_answer_with_a_past_exp_is_401_and_not_cached(stand_in, redis_cache):

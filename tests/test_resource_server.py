@@ -17,7 +17,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 from rest_framework.request import Request
 
-from oauth_provider.authentication import BearerTokenAuthentication
+from oauth_provider.resource import BearerTokenAuthentication
 
 from .conftest import CLIENT_SECRET, basic_auth
 from .factories import ApplicationFactory

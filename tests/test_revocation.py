@@ -1,5 +1,6 @@
 """Token revocation (RFC 7009): immediate, client-bound, and whole-family."""
 
+import pytest
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from .conftest import CLIENT_SECRET, basic_auth
@@ -76,3 +77,86 @@ def test_public_client_revokes_with_its_client_id(flow, public_client):
     response = flow.post("revoke", {"token": tokens["refresh_token"], "client_id": public_client.client_id})
     assert response.status_code == 200
     assert not get_access_token_model().objects.exists()
+
+
+# -- one module revokes, and it alone sends the revocation signals ------------------------------
+
+REVOCATION_SIGNALS = ("token_revoked", "refresh_token_reused", "authorization_code_reused", "consent_revoked")
+
+
+def _through_the_endpoint(flow, client, owner):
+    tokens = flow.tokens_for(client)
+    assert revoke(flow, client, tokens["access_token"]).status_code == 200
+
+
+def _by_refresh_token_reuse(flow, client, owner):
+    from .test_audit import refresh
+
+    first = flow.tokens_for(client)
+    assert refresh(flow, client, first["refresh_token"]).status_code == 200
+    assert refresh(flow, client, first["refresh_token"]).status_code == 400
+
+
+def _by_code_reuse(flow, client, owner):
+    from .conftest import pkce_pair
+
+    verifier, challenge = pkce_pair()
+    code = flow.get_code(client, challenge=challenge)["code"]
+    assert flow.exchange(client, code, verifier=verifier).status_code == 200
+    assert flow.exchange(client, code, verifier=verifier).status_code == 400
+
+
+def _with_the_connected_apps_page(flow, client, owner):
+    flow.tokens_for(client)
+    page = flow.browser.post(f"/oauth/connected-apps/{client.pk}/revoke/")
+    assert page.status_code == 302
+
+
+def _in_the_admin(flow, client, owner):
+    from .test_audit import admin_action, staff
+
+    flow.tokens_for(client)
+    token = client.accesstoken_set.get()
+    assert admin_action(staff(), "accesstoken", "revoke_families", token.pk).status_code == 302
+
+
+def _with_the_command(flow, client, owner):
+    from .test_audit import command
+
+    flow.tokens_for(client)
+    command("oauth_provider_revoke_tokens", "--client-id", client.client_id, "--consents")
+
+
+@pytest.mark.parametrize(
+    ("revoke_somehow", "expected"),
+    [
+        (_through_the_endpoint, {"token_revoked"}),
+        (_by_refresh_token_reuse, {"refresh_token_reused"}),
+        (_by_code_reuse, {"authorization_code_reused"}),
+        (_with_the_connected_apps_page, {"consent_revoked"}),
+        (_in_the_admin, {"token_revoked"}),
+        (_with_the_command, {"token_revoked", "consent_revoked"}),
+    ],
+)
+def test_every_revocation_signal_comes_from_the_revocation_module(
+    revoke_somehow, expected, flow, confidential_client, owner
+):
+    from oauth_provider.core import signals
+    from oauth_provider.storage.revocation import Revocation
+
+    heard: list[tuple[str, object]] = []
+    receivers = {}
+    for name in REVOCATION_SIGNALS:
+
+        def receiver(sender, _name=name, **kwargs):
+            heard.append((_name, sender))
+
+        receivers[name] = receiver
+        getattr(signals, name).connect(receiver)
+    try:
+        revoke_somehow(flow, confidential_client, owner)
+    finally:
+        for name, receiver in receivers.items():
+            getattr(signals, name).disconnect(receiver)
+    assert {name for name, _ in heard} == expected
+    assert all(sender is Revocation for _, sender in heard), heard

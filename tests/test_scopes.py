@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from oauth_provider.scopes import (
-    ApplicationScopes,
+from oauth_provider.core.scopes import (
     allowed_scopes,
     default_scopes,
     invalid_scope_tokens,
     parse_scope,
 )
+from oauth_provider.server.scopes_backend import ApplicationScopes
 
 from .factories import ApplicationFactory
 

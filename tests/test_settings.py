@@ -32,6 +32,7 @@ EXPECTED_DEFAULTS = [
     ("ACCESS_TOKEN_IN_BODY", False),
     ("ACCESS_TOKEN_CACHE_SECONDS", 0),
     ("ASYNC_COMMIT_CLIENT_CREDENTIALS_TOKENS", True),
+    ("TOKEN_STORE", "sql"),
     ("CLIENT_CACHE_SIZE", 1000),
     ("READ_SCOPES", ["read"]),
     ("WRITE_SCOPES", ["write"]),
@@ -63,7 +64,8 @@ EXPECTED_DEFAULTS = [
 
 
 @pytest.mark.parametrize(("name", "value"), EXPECTED_DEFAULTS)
-def test_defaults(name, value):
+def test_defaults(settings, name, value):
+    settings.OAUTH_PROVIDER = {"SCOPES": settings.OAUTH_PROVIDER["SCOPES"]}
     assert getattr(provider_settings, name) == value
 
 
@@ -226,8 +228,8 @@ SECURE_FLAGS = [
     ("PKCE_REQUIRED", True),
     ("ALLOW_URI_WILDCARDS", False),
     ("ALLOWED_REDIRECT_URI_SCHEMES", ["https"]),
-    ("SCOPES_BACKEND_CLASS", "oauth_provider.scopes.ApplicationScopes"),
-    ("OAUTH2_VALIDATOR_CLASS", "oauth_provider.validator.OAuth2Validator"),
+    ("SCOPES_BACKEND_CLASS", "oauth_provider.server.scopes_backend.ApplicationScopes"),
+    ("OAUTH2_VALIDATOR_CLASS", "oauth_provider.server.validator.OAuth2Validator"),
 ]
 
 

@@ -13,9 +13,9 @@ import pytest
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from oauth_provider import signals
-from oauth_provider.hashing import hash_token
-from oauth_provider.validator import OAuth2Validator
+from oauth_provider.core import signals
+from oauth_provider.core.hashing import hash_token
+from oauth_provider.server.validator import OAuth2Validator
 
 from .conftest import CLIENT_SECRET, basic_auth, pkce_pair
 

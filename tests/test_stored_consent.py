@@ -3,8 +3,8 @@
 from django.test import Client
 from oauth2_provider.models import get_access_token_model
 
-from oauth_provider.consent import revoke_consent
 from oauth_provider.models import Consent
+from oauth_provider.storage.revocation import revoke_consent
 
 from .conftest import query_of
 from .factories import ApplicationFactory, UserFactory

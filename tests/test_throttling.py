@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from oauth_provider import hashing, signals
-from oauth_provider.throttling import client_ip, parse_rate
+from oauth_provider.core import hashing, signals
+from oauth_provider.server.throttling import client_ip, parse_rate
 
 from .conftest import CLIENT_SECRET, PASSWORD, basic_auth
 from .factories import ApplicationFactory
@@ -31,7 +31,7 @@ def test_client_secret_brute_force_is_cut_off_within_20_tries(flow, settings, re
     checks = []
     real_verify = hashing.verify_client_secret
     monkeypatch.setattr(
-        "oauth_provider.client_authentication.verify_client_secret",
+        "oauth_provider.server.client_authentication.verify_client_secret",
         lambda *a: checks.append(1) or real_verify(*a),
     )
 

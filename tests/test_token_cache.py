@@ -17,11 +17,11 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 from rest_framework.request import Request
 
-from oauth_provider import token_cache
-from oauth_provider.authentication import BearerTokenAuthentication
-from oauth_provider.clients import disable_client
-from oauth_provider.consent import revoke_consent
-from oauth_provider.hashing import hash_token
+from oauth_provider.core.hashing import hash_token
+from oauth_provider.resource import BearerTokenAuthentication
+from oauth_provider.storage import token_cache
+from oauth_provider.storage.clients import disable_client
+from oauth_provider.storage.revocation import revoke_consent
 
 from .conftest import CLIENT_SECRET, basic_auth
 from .factories import ApplicationFactory
@@ -187,7 +187,7 @@ def test_an_expiry_inside_the_window_is_checked_on_every_request(cache_seconds, 
     token = tokens["access_token"]
     assert get("/api/scoped/", token).status_code == 200
     later = timezone.now() + timedelta(hours=2)
-    monkeypatch.setattr("oauth_provider.resource_server.timezone.now", lambda: later)
+    monkeypatch.setattr("oauth_provider.resource.local.timezone.now", lambda: later)
     response = get("/api/scoped/", token)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == EXPIRED

@@ -1,7 +1,7 @@
 from bench_common.views import HelloView, OpenHelloView
 
-from oauth_provider.authentication import BearerTokenAuthentication
-from oauth_provider.permissions import TokenHasScope
+from oauth_provider.resource import BearerTokenAuthentication
+from oauth_provider.resource import TokenHasScope
 
 __all__ = ["OpenHelloView", "ProtectedHelloView", "UncachedProtectedHelloView"]
 

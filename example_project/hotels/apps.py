@@ -6,4 +6,4 @@ class HotelsConfig(AppConfig):
     verbose_name = "Hotels"
 
     def ready(self):
-        import oauth_provider.openapi  # noqa: F401 (registers the drf-spectacular extension)
+        import oauth_provider.resource.openapi  # noqa: F401 (registers the drf-spectacular extension)

@@ -1,4 +1,4 @@
-"""Who the token's user is at the hotels; the scope checks come from oauth_provider.permissions."""
+"""Who the token's user is at the hotels; the scope checks come from oauth_provider.resource."""
 
 from rest_framework.permissions import BasePermission
 

@@ -17,8 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from oauth_provider.decorators import require_scopes
-from oauth_provider.permissions import TokenHasResourceOwner, TokenHasScope, TokenIsClientOnly
+from oauth_provider.resource import TokenHasResourceOwner, TokenHasScope, TokenIsClientOnly, require_scopes
 
 from .models import Booking, Hotel, Room
 from .permissions import IsHotelManager, IsHotelStaff

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import oauth2_provider.generators
 import oauth2_provider.models
-import oauth_provider.models.applications
+import oauth_provider.storage.models.applications
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 ('allowed_origins', models.TextField(blank=True, default='', help_text='Allowed origins list to enable CORS, space separated', verbose_name='allowed origins')),
                 ('registration_source', models.CharField(choices=[('manual', 'Manual'), ('dcr', 'Dynamic Client Registration'), ('cimd', 'Client ID Metadata Document')], default='manual', help_text='How this application was registered (manual, DCR per RFC 7591, or CIMD)', max_length=32, verbose_name='registration source')),
                 ('cimd_expires_at', models.DateTimeField(blank=True, default=None, help_text='When the cached Client ID Metadata Document should be re-fetched', null=True, verbose_name='CIMD expires at')),
-                ('client_secret', oauth_provider.models.applications.HashedSecretField(blank=True, default=oauth2_provider.generators.generate_client_secret, help_text='Stored as a keyed hash; the secret is shown once, when it is generated.', max_length=255, verbose_name='client secret')),
+                ('client_secret', oauth_provider.storage.models.applications.HashedSecretField(blank=True, default=oauth2_provider.generators.generate_client_secret, help_text='Stored as a keyed hash; the secret is shown once, when it is generated.', max_length=255, verbose_name='client secret')),
                 ('grant_types', models.CharField(default='authorization_code', help_text='Space-separated grant types this client may use.', max_length=255, verbose_name='grant types')),
                 ('allowed_scopes', models.TextField(blank=True, help_text='Space-separated scopes this client may request; empty means every scope.', verbose_name='allowed scopes')),
                 ('previous_client_secret', models.CharField(blank=True, editable=False, help_text='Hash of the secret before the last rotation, accepted until it expires.', max_length=255, verbose_name='previous client secret')),

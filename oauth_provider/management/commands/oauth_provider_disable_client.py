@@ -1,29 +1,5 @@
-"""Disable a client: it can no longer authenticate, and its tokens stop working at once."""
+"""``manage.py oauth_provider_disable_client``: see :mod:`oauth_provider.ops.commands.disable_client`."""
 
-from __future__ import annotations
-
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandParser
-
-from ...clients import disable_client
-from ._common import application_by_client_id, write_json
+from oauth_provider.ops.commands.disable_client import Command
 
 __all__ = ["Command"]
-
-
-class Command(BaseCommand):
-    help = (
-        "Disable a client. It can no longer authenticate or get tokens, and the tokens it holds "
-        "are refused at once. Re-enable it in the admin (Active)."
-    )
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--client-id", required=True, help="The client to disable.")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        application = application_by_client_id(options["client_id"])
-        changed = application.is_active
-        if changed:
-            disable_client(application)
-        write_json(self, {"client_id": application.client_id, "is_active": False, "changed": changed})

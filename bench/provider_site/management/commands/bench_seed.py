@@ -10,7 +10,7 @@ from bench_common.seeding import BaseSeedCommand
 from django.urls import reverse
 from oauth2_provider.models import get_application_model
 
-from oauth_provider.hashing import hash_token
+from oauth_provider.core.hashing import hash_token
 
 GRANT_TYPES = {
     "service": "client_credentials",

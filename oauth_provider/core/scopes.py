@@ -1,0 +1,52 @@
+"""Scope policy (RFC 6749 §3.3): plain functions over plain values.
+
+A client may ask only for scopes it was registered for (``Application.allowed_scopes``);
+an empty allowed list means every scope in ``OAUTH_PROVIDER["SCOPES"]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+__all__ = [
+    "allowed_scopes",
+    "default_scopes",
+    "invalid_scope_tokens",
+    "parse_scope",
+]
+
+# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+
+
+def parse_scope(value: str | None) -> list[str]:
+    """Split a space-delimited scope string, keeping order and dropping repeats."""
+    seen: dict[str, None] = {}
+    for token in (value or "").split(" "):
+        if token:
+            seen.setdefault(token, None)
+    return list(seen)
+
+
+def invalid_scope_tokens(tokens: Iterable[str]) -> list[str]:
+    """Tokens that break the RFC 6749 §3.3 grammar."""
+    return [token for token in tokens if not SCOPE_TOKEN.fullmatch(token)]
+
+
+def allowed_scopes(known: Iterable[str], registered: Iterable[str]) -> list[str]:
+    """Scopes a client may request: its registered ones that exist, or all known ones."""
+    known = list(known)
+    registered = list(registered)
+    if not registered:
+        return known
+    return [scope for scope in known if scope in registered]
+
+
+def default_scopes(configured: Iterable[str], allowed: Iterable[str]) -> list[str]:
+    """Scopes granted when a request names none, narrowed to what the client may have."""
+    configured = list(configured)
+    allowed = list(allowed)
+    if "__all__" in configured:
+        return allowed
+    return [scope for scope in configured if scope in allowed]

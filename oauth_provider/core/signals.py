@@ -1,0 +1,42 @@
+"""Signals sent when something happened. They carry ids, never secrets or token values."""
+
+from django.dispatch import Signal
+
+__all__ = [
+    "authorization_code_reused",
+    "client_created",
+    "client_disabled",
+    "client_secret_rotated",
+    "consent_given",
+    "consent_revoked",
+    "rate_limit_hit",
+    "refresh_token_reused",
+    "token_issued",
+    "token_revoked",
+]
+
+#: A token was issued. Arguments: application_id, user_id, grant_type, scope, token_family.
+token_issued = Signal()
+#: Tokens were revoked: by a client (RFC 7009), or by an operator (a client's tokens, or a
+#: token family). Arguments: application_id, user_id (None when the tokens are not one
+#: owner's), token_family, tokens_revoked.
+token_revoked = Signal()
+#: A rotated refresh token was presented again; its family was revoked.
+#: Arguments: application_id, token_family, tokens_revoked.
+refresh_token_reused = Signal()
+#: An authorization code was exchanged twice; what it issued was revoked.
+#: Arguments: application_id, grant_id, tokens_revoked.
+authorization_code_reused = Signal()
+#: An owner approved a client. Arguments: user_id, application_id, scope.
+consent_given = Signal()
+#: An owner's stored consent was revoked. Arguments: user_id, application_id.
+consent_revoked = Signal()
+#: A request was refused by a rate limit or lockout. Arguments: endpoint, subject_kind,
+#: first_in_window (True for the subject's first refusal in this window or lockout).
+rate_limit_hit = Signal()
+#: A client was registered. Arguments: application_id, client_id.
+client_created = Signal()
+#: A client's secret was rotated. Arguments: application_id, grace_seconds.
+client_secret_rotated = Signal()
+#: A client was disabled. Arguments: application_id.
+client_disabled = Signal()

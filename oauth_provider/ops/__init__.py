@@ -1,0 +1,1 @@
+"""Operations: the admin, the management commands and the audit trail."""

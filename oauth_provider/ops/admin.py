@@ -1,0 +1,268 @@
+"""Django admin for clients, codes, tokens and consents.
+
+django-oauth-toolkit's ``admin`` module registers the swapped models with the classes
+named in its settings, which point here; this module registers Consent itself.
+Token and code values are never shown: only their hashes are stored, and even those
+stay out of list pages and search. A new client's secret is shown once, on a page
+that is not cached.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ..core.grant_types import GrantType
+from ..storage.clients import disable_client, register_client, rotate_client_secret
+from ..storage.models import Application, AuditEvent, Consent
+from ..storage.revocation import revoke_client_tokens, revoke_consent, revoke_token
+
+__all__ = [
+    "AccessTokenAdmin",
+    "ApplicationAdmin",
+    "AuditEventAdmin",
+    "ConsentAdmin",
+    "GrantAdmin",
+    "IDTokenAdmin",
+    "RefreshTokenAdmin",
+]
+
+USER_SEARCH = ("user__username",)
+
+
+# Django 5.0 added assume_scheme; 4.2 does not know it.
+URL_FIELD_OPTIONS: dict[str, Any] = {"assume_scheme": "https"} if django.VERSION >= (5, 0) else {}
+
+
+class ApplicationForm(forms.ModelForm):
+    homepage_url = forms.URLField(required=False, label=_("Homepage URL"), **URL_FIELD_OPTIONS)
+    logo_url = forms.URLField(
+        required=False, label=_("Logo URL"), help_text=_("Shown on the consent page."), **URL_FIELD_OPTIONS
+    )
+    grant_types = forms.MultipleChoiceField(
+        choices=GrantType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Implicit and password are discouraged by RFC 9700; enable them only for legacy clients."
+        ),
+    )
+
+    class Meta:
+        model = Application
+        fields = (
+            "name",
+            "client_id",
+            "client_type",
+            "grant_types",
+            "redirect_uris",
+            "allowed_scopes",
+            "description",
+            "homepage_url",
+            "logo_url",
+            "user",
+            "skip_authorization",
+            "is_active",
+            "can_introspect_any_token",
+            "allowed_origins",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["grant_types"] = self.instance.grant_type_list
+
+    def clean_grant_types(self) -> str:
+        return " ".join(self.cleaned_data["grant_types"])
+
+
+class ApplicationAdmin(admin.ModelAdmin):
+    form = ApplicationForm
+    list_display = ("name", "client_id", "client_type", "grant_types", "is_active", "created")
+    list_filter = ("client_type", "is_active", "skip_authorization")
+    search_fields = ("name", "client_id")
+    raw_id_fields = ("user",)
+    readonly_fields = ("created", "updated")
+
+    actions = ["rotate_secret", "revoke_tokens", "disable"]
+
+    def secret_page(
+        self, request: HttpRequest, secrets: list[tuple[Application, str]], title: Any
+    ) -> HttpResponse:
+        """The one page that shows plaintext secrets; never cached."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "secrets": secrets,
+            "title": title,
+        }
+        response = TemplateResponse(request, "oauth_provider/admin/client_secret.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(
+        description=_("Rotate the secret of selected clients (old secret kept for the grace period)")
+    )
+    def rotate_secret(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        confidential = [app for app in queryset if app.is_confidential]
+        if not confidential:
+            self.message_user(request, _("Public clients have no secret to rotate."), level="warning")
+            return None
+        secrets = [(app, rotate_client_secret(app)) for app in confidential]
+        return self.secret_page(request, secrets, _("New client secrets"))
+
+    @admin.action(description=_("Revoke all tokens of selected clients"))
+    def revoke_tokens(self, request: HttpRequest, queryset: Any) -> None:
+        count = sum(revoke_client_tokens(app) for app in queryset)
+        self.message_user(request, ngettext("Revoked %d token.", "Revoked %d tokens.", count) % count)
+
+    @admin.action(description=_("Disable selected clients (their tokens stop working at once)"))
+    def disable(self, request: HttpRequest, queryset: Any) -> None:
+        for app in queryset:
+            disable_client(app)
+        self.message_user(request, _("Clients disabled."))
+
+    def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            # Generates a confidential client's secret and sends client_created.
+            register_client(obj)
+
+    def response_add(
+        self, request: HttpRequest, obj: Application, post_url_continue: Any = None
+    ) -> HttpResponse:
+        if not obj.plaintext_client_secret:
+            return super().response_add(request, obj, post_url_continue)
+        return self.secret_page(request, [(obj, obj.plaintext_client_secret)], _("Client created"))
+
+
+class ExpiryStatusFilter(admin.SimpleListFilter):
+    """Live or expired, by ``expires`` against now (a date filter cannot say "now")."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
+        return [("live", _("Live")), ("expired", _("Expired"))]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() == "live":
+            return queryset.filter(expires__gt=timezone.now())
+        if self.value() == "expired":
+            return queryset.filter(expires__lte=timezone.now())
+        return queryset
+
+
+class RevocationStatusFilter(admin.SimpleListFilter):
+    """Active or revoked, by whether ``revoked`` is set."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
+        return [("active", _("Active")), ("revoked", _("Revoked"))]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() in ("active", "revoked"):
+            return queryset.filter(revoked__isnull=self.value() == "active")
+        return queryset
+
+
+# Only the clients and users that have rows in the list, not every account of the site.
+BY_CLIENT = ("application", admin.RelatedOnlyFieldListFilter)
+BY_USER = ("user", admin.RelatedOnlyFieldListFilter)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Codes and tokens are issued by the server, never typed in."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.action(description=_("Revoke selected tokens and their families"))
+def revoke_families(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Any) -> None:
+    count = 0
+    families: set[Any] = set()
+    for token in list(queryset):
+        if token.token_family and token.token_family in families:
+            continue
+        families.add(token.token_family)
+        count += revoke_token(token)
+    modeladmin.message_user(request, ngettext("Revoked %d token.", "Revoked %d tokens.", count) % count)
+
+
+class AccessTokenAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "application", "user", "scope", "expires", "created")
+    list_filter = (ExpiryStatusFilter, BY_CLIENT, BY_USER, "expires")
+    search_fields = ("application__name", "application__client_id", *USER_SEARCH)
+    exclude = ("token", "token_checksum")
+    raw_id_fields = ("user", "source_refresh_token", "id_token")
+    actions = [revoke_families]
+
+
+class RefreshTokenAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "application", "user", "scope", "created", "revoked")
+    list_filter = (RevocationStatusFilter, BY_CLIENT, BY_USER, "created")
+    search_fields = ("application__name", "application__client_id", *USER_SEARCH)
+    exclude = ("token", "token_checksum")
+    raw_id_fields = ("user", "access_token")
+    actions = [revoke_families]
+
+
+class GrantAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "application", "user", "scope", "expires", "consumed")
+    list_filter = (ExpiryStatusFilter, BY_CLIENT, BY_USER, "expires")
+    search_fields = ("application__name", "application__client_id", *USER_SEARCH)
+    exclude = ("code", "code_challenge", "nonce", "claims")
+    raw_id_fields = ("user",)
+
+
+class IDTokenAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "application", "user", "expires")
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    list_display = ("pk", "user", "application", "scope", "created", "revoked")
+    list_filter = (RevocationStatusFilter, BY_CLIENT, BY_USER, "created")
+    search_fields = ("application__name", "application__client_id", *USER_SEARCH)
+    raw_id_fields = ("user", "application")
+    readonly_fields = ("created", "updated", "revoked")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke selected consents and the tokens they allowed"))
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        for consent in queryset.filter(revoked__isnull=True).select_related("user", "application"):
+            revoke_consent(consent.user, consent.application)
+        self.message_user(request, _("Consents revoked."))
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("created", "event", "application_id", "user_id")
+    list_filter = ("event", "created")
+    search_fields = ("event", "user_id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

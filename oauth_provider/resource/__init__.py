@@ -1,0 +1,37 @@
+"""The resource server: protect Django REST framework and plain Django views with
+bearer access tokens (RFC 6750) and scopes.
+
+The names below are the public API; import them from here::
+
+    from oauth_provider.resource import BearerTokenAuthentication, TokenHasScope, require_scopes
+
+Tokens are checked against this site's database, or, with ``INTROSPECTION_URL`` set,
+through the authorization server's introspection endpoint (RFC 7662). Nothing here
+imports the authorization server (``oauth_provider.server``).
+"""
+
+from .authentication import BearerTokenAuthentication
+from .decorators import ScopeRequiredMixin, require_scopes
+from .permissions import (
+    IsAuthenticatedOrTokenHasScope,
+    TokenHasMethodScope,
+    TokenHasResourceOwner,
+    TokenHasScope,
+    TokenIsClientOnly,
+)
+from .tokens import AccessTokenInfo
+from .validation import check_scopes, validate_access_token
+
+__all__ = [
+    "AccessTokenInfo",
+    "BearerTokenAuthentication",
+    "IsAuthenticatedOrTokenHasScope",
+    "ScopeRequiredMixin",
+    "TokenHasMethodScope",
+    "TokenHasResourceOwner",
+    "TokenHasScope",
+    "TokenIsClientOnly",
+    "check_scopes",
+    "require_scopes",
+    "validate_access_token",
+]

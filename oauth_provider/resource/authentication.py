@@ -1,0 +1,64 @@
+"""DRF authentication with bearer access tokens (RFC 6750).
+
+``request.user`` is the resource owner (``AnonymousUser`` for a client credentials
+token) and ``request.auth`` an :class:`~oauth_provider.resource.tokens.AccessTokenInfo`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+
+from ..core.errors import MissingToken, OAuthError
+from ..core.upstream import django_request
+from .bearer import bearer_token_from, challenge_for
+from .tokens import AccessTokenInfo
+from .validation import validate_access_token
+
+__all__ = ["BearerTokenAuthentication", "as_drf_exception"]
+
+ERROR_ATTRIBUTE = "oauth_provider_bearer_error"
+
+
+class BearerErrorResponse(exceptions.APIException):
+    """An RFC 6750 error DRF renders with its own status and ``WWW-Authenticate`` header."""
+
+    def __init__(self, error: OAuthError) -> None:
+        self.status_code = error.status_code
+        self.auth_header = challenge_for(error)
+        super().__init__(detail=error.description, code=error.error)
+
+
+def as_drf_exception(error: OAuthError) -> exceptions.APIException:
+    """The DRF exception for an RFC 6750 error. 401s go through DRF's NotAuthenticated
+    handling, which asks the authenticator for the challenge."""
+    if error.status_code == 401:
+        code = "not_authenticated" if isinstance(error, MissingToken) else error.error
+        return exceptions.AuthenticationFailed(detail=error.description, code=code)
+    return BearerErrorResponse(error)
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """Authenticates ``Authorization: Bearer <token>`` (and, if allowed, a form body token)."""
+
+    #: Whether a token validated in the last ``ACCESS_TOKEN_CACHE_SECONDS`` may be accepted
+    #: without a query. Set it to ``False`` on a subclass for views that must see every
+    #: revocation at once even when the setting is on.
+    use_token_cache = True
+
+    def authenticate(self, request: Request) -> tuple[Any, AccessTokenInfo] | None:
+        try:
+            value = bearer_token_from(django_request(request))
+            if value is None:
+                return None
+            info = validate_access_token(value, use_cache=self.use_token_cache)
+        except OAuthError as error:
+            setattr(request, ERROR_ATTRIBUTE, error)
+            raise as_drf_exception(error) from error
+        return info.user, info
+
+    def authenticate_header(self, request: Request) -> str | None:
+        return challenge_for(getattr(request, ERROR_ATTRIBUTE, None) or MissingToken())

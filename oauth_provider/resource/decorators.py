@@ -1,0 +1,110 @@
+"""``require_scopes`` for DRF and plain Django views, and a mixin for class-based views.
+
+    @require_scopes("bookings:read")
+    def get(self, request): ...           # APIView method, ViewSet action, @api_view function
+
+    @require_scopes("bookings:read")
+    def bookings(request): ...            # plain Django view: authenticates the token itself
+
+Errors follow RFC 6750 §3: 401 ``invalid_token`` (no ``error`` when no token was
+sent), 403 ``insufficient_scope`` with ``scope``, 400 ``invalid_request``; each with
+its ``WWW-Authenticate: Bearer`` challenge and a DRF-style ``{"detail": ...}`` body.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework import exceptions
+from rest_framework.request import Request
+
+from ..core.errors import InsufficientScope, MissingToken, OAuthError
+from .authentication import as_drf_exception
+from .bearer import bearer_token_from, challenge_for
+from .tokens import AccessTokenInfo
+from .validation import check_scopes, validate_access_token
+
+__all__ = ["ScopeRequiredMixin", "bearer_error_response", "require_scopes", "token_for_request"]
+
+
+def bearer_error_response(error: OAuthError) -> HttpResponse:
+    """A DRF-style ``{"detail": ...}`` body with the RFC 6750 challenge."""
+    response = JsonResponse({"detail": error.description}, status=error.status_code)
+    challenge = challenge_for(error)
+    if challenge is not None:
+        response["WWW-Authenticate"] = challenge
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def token_for_request(request: HttpRequest, scopes: list[str]) -> AccessTokenInfo:
+    """Authenticate a plain Django request's bearer token and check ``scopes``; raises an
+    :class:`~oauth_provider.core.errors.OAuthError` with an RFC 6750 code."""
+    value = bearer_token_from(request)
+    if value is None:
+        raise MissingToken()
+    info = validate_access_token(value)
+    check_scopes(info, scopes)
+    request.user = info.user
+    request.oauth_token = info  # type: ignore[attr-defined]
+    return info
+
+
+def _request_in(args: tuple[Any, ...]) -> Any:
+    for arg in args[:2]:
+        if isinstance(arg, (Request, HttpRequest)):
+            return arg
+    raise TypeError("require_scopes must decorate a view function or a view method taking a request.")
+
+
+def require_scopes(*scopes: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Require a bearer token carrying every scope in ``scopes``."""
+    required = list(scopes)
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            request = _request_in(args)
+            if isinstance(request, Request):
+                token = request.auth if isinstance(request.auth, AccessTokenInfo) else None
+                if token is None:
+                    raise exceptions.NotAuthenticated()
+                if not token.has_scopes(required):
+                    raise as_drf_exception(InsufficientScope(required))
+                return view(*args, **kwargs)
+            try:
+                token_for_request(request, required)
+            except OAuthError as error:
+                return bearer_error_response(error)
+            return view(*args, **kwargs)
+
+        wrapper.required_scopes = required  # type: ignore[attr-defined]
+        # A bearer token is not sent by browsers on their own, so CSRF does not apply.
+        wrapper.csrf_exempt = True  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+class ScopeRequiredMixin:
+    """For Django class-based views: ``required_scopes`` (or ``required_scopes_by_method``)."""
+
+    required_scopes: list[str] = []
+    required_scopes_by_method: dict[str, list[str]] = {}
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        view = super().as_view(**initkwargs)  # type: ignore[misc]
+        view.csrf_exempt = True  # bearer tokens are not sent by browsers on their own
+        return view
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        scopes = self.required_scopes_by_method.get(request.method or "GET", self.required_scopes)
+        try:
+            token_for_request(request, list(scopes))
+        except OAuthError as error:
+            return bearer_error_response(error)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]

@@ -1,0 +1,38 @@
+"""A valid access token as a resource server sees it (``request.auth``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = ["AccessTokenInfo"]
+
+
+@dataclass(frozen=True)
+class AccessTokenInfo:
+    """A valid access token: its scopes, client, owner and expiry."""
+
+    scopes: frozenset[str]
+    client_id: str
+    user: Any
+    expires: datetime | None
+    #: The resource owner's username; ``None`` for a client credentials token.
+    subject: str | None
+    #: The local AccessToken row; ``None`` when validated by introspection.
+    token: Any = None
+    #: The introspection response, when validated by introspection.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def application(self) -> Any:
+        return self.token.application if self.token is not None else None
+
+    @property
+    def is_client_token(self) -> bool:
+        """Issued by the client credentials grant: no resource owner behind it."""
+        return self.subject is None
+
+    def has_scopes(self, required: Iterable[str]) -> bool:
+        return set(required) <= self.scopes

@@ -1,0 +1,42 @@
+"""Stored consent: reuse an owner's earlier decision, record a new one. Revoking it is
+``oauth_provider.storage.revocation.revoke_consent``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from ..core import signals
+from ..core.scopes import parse_scope
+from ..storage.models import Consent
+
+__all__ = ["consent_covers", "record_consent"]
+
+
+def consent_covers(user: Any, application: Any, scopes: Iterable[str]) -> bool:
+    """True if ``user`` approved ``application`` for every scope in ``scopes`` and did not revoke."""
+    consent = Consent.objects.filter(user=user, application=application, revoked__isnull=True).first()
+    return consent is not None and consent.covers(scopes)
+
+
+def record_consent(user: Any, application: Any, scopes: Iterable[str]) -> Consent:
+    """Store the owner's approval; an active consent grows to the union of both scope sets."""
+    scopes = list(scopes)
+    with transaction.atomic():
+        consent, created = Consent.objects.select_for_update().get_or_create(
+            user=user, application=application, defaults={"scope": " ".join(scopes)}
+        )
+        changed = created or not consent.covers(scopes)
+        if changed and not created:
+            previous = consent.scope_list if consent.revoked is None else []
+            consent.scope = " ".join(parse_scope(" ".join(previous + scopes)))
+            consent.revoked = None
+            consent.save(update_fields=["scope", "revoked", "updated"])
+    if changed:
+        # Only a new decision is an event; reusing a stored one is not.
+        signals.consent_given.send(
+            sender=Consent, user_id=user.pk, application_id=application.pk, scope=consent.scope
+        )
+    return consent

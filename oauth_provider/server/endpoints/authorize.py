@@ -1,0 +1,270 @@
+"""The authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1) with stored consent.
+
+The owner logs in through the site's login view, then sees the consent page, unless
+they already approved this client for these scopes (or more) and did not revoke it.
+On the page every requested scope is a ticked checkbox; the owner may untick any of
+them, and the code or token then carries only the scopes left ticked (RFC 6749 §3.3
+lets the server grant less than was asked). Unticking every scope is a refusal:
+``access_denied``, as if the owner had pressed "Deny".
+Errors go back to the client only once the client and its redirect URI are known to
+match (RFC 6749 §4.1.2.1); otherwise the owner sees an error page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.http import OAuth2ResponseRedirect
+from oauth2_provider.scopes import get_scopes_backend
+from oauth2_provider.views.base import AuthorizationView as DOTAuthorizationView
+from oauth2_provider.views.base import BaseAuthorizationView
+from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
+
+from ...core.errors import (
+    InvalidRequest,
+    OAuthError,
+    TemporarilyUnavailable,
+    TooManyRequests,
+    default_description,
+)
+from ...core.issuer import issuer
+from ...core.redirect_uris import redirect_schemes, response_parameters, with_response_parameter
+from ...core.scopes import parse_scope
+from ...settings import provider_settings
+from ...storage.models import Consent
+from .. import throttling
+from ..consent import consent_covers, record_consent
+from ..forms import APPROVED_SCOPES_FIELD, ConsentForm
+from ..request_checks import parameter_problem, unparsable_problem
+from .framing import deny_framing
+
+__all__ = ["AuthorizationView", "consent_form_problem", "web_url"]
+
+log = logging.getLogger("oauth_provider")
+
+CREDENTIAL_FIELDS = (
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+)
+
+NOTHING_APPROVED = "The resource owner approved none of the requested scopes."
+
+
+def consent_form_problem(params: QueryDict) -> OAuthError | None:
+    """:func:`parameter_problem` for a consent form POST, whose scope checkboxes share a name."""
+    others = params.copy()
+    ticked = others.pop(APPROVED_SCOPES_FIELD, [])
+    problem = parameter_problem(others)
+    for value in ticked:
+        if problem is not None:
+            break
+        single = QueryDict(mutable=True)
+        single[APPROVED_SCOPES_FIELD] = value
+        problem = parameter_problem(single)
+    return problem
+
+
+def web_url(value: str | None) -> str:
+    """``value`` if it is an absolute http(s) URL, else ``""``: nothing else goes in an href or src."""
+    try:
+        parts = urlsplit(value or "")
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return value or ""
+
+
+@method_decorator([deny_framing, never_cache], name="dispatch")
+class AuthorizationView(DOTAuthorizationView):
+    """Validates the request, asks for (or reuses) consent, and redirects with a code or token."""
+
+    form_class = ConsentForm
+
+    def get_template_names(self) -> list[str]:
+        return [provider_settings.AUTHORIZE_TEMPLATE]
+
+    def get_initial(self) -> dict[str, Any]:
+        initial = {key: value for key, value in self.oauth2_data.items() if key != "scope"}
+        initial["scope"] = " ".join(self.oauth2_data.get("scope", []))
+        return initial
+
+    def get_login_url(self) -> str:
+        return provider_settings.LOGIN_URL or settings.LOGIN_URL
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        problem = (
+            unparsable_problem(request)
+            or parameter_problem(request.GET)
+            or (consent_form_problem(request.POST) if request.method == "POST" else None)
+        )
+        if problem is not None:
+            return self.error_page(problem)
+        try:
+            limited = throttling.check_rate("authorize", request, request.GET.get("client_id"))
+            if limited is not None:
+                response = self.error_page(TooManyRequests(limited.reason, limited.retry_after))
+                response["Retry-After"] = str(max(1, limited.retry_after))
+                return response
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        except (DatabaseError, throttling.CacheUnavailable):
+            log.exception("backing service error at the authorization endpoint")
+            return self.error_page(TemporarilyUnavailable())
+
+    # -- responses ---------------------------------------------------------------
+
+    def error_page(self, error: OAuthError) -> HttpResponse:
+        """An error shown to the owner; used whenever the redirect URI cannot be trusted."""
+        context = {"error": error.error, "description": error.description}
+        return render(self.request, provider_settings.ERROR_TEMPLATE, context, status=error.status_code)
+
+    def error_response(self, error: OAuthToolkitError, application: Any, **kwargs: Any) -> HttpResponse:
+        oauthlib_error = error.oauthlib_error
+        if not oauthlib_error.description:
+            oauthlib_error.description = default_description(oauthlib_error.error)
+        redirect, response = super(BaseAuthorizationView, self).error_response(error, **kwargs)
+        if redirect and oauthlib_error.redirect_uri:
+            url = response["url"]
+            params = self.request.POST if self.request.method == "POST" else self.request.GET
+            if params.get("response_type") == "token":
+                # RFC 6749 §4.2.2.1: implicit errors travel in the fragment.
+                url = f"{oauthlib_error.redirect_uri}#{oauthlib_error.urlencoded}"
+            return self.redirect(url, application)
+        page_error = InvalidRequest(oauthlib_error.description)
+        page_error.error = oauthlib_error.error  # type: ignore[misc]
+        return self.error_page(page_error)
+
+    def redirect(self, redirect_to: str, application: Any) -> HttpResponse:
+        # RFC 9207: every authorization response, errors included, names the issuer.
+        params = response_parameters(redirect_to)
+        if "error" in params and not params.get("error_description"):
+            description = default_description(params["error"])
+            redirect_to = with_response_parameter(redirect_to, "error_description", description)
+        redirect_to = with_response_parameter(redirect_to, "iss", issuer(self.request))
+        # The URI was matched against the client's registered ones before we got here.
+        return OAuth2ResponseRedirect(redirect_to, redirect_schemes())
+
+    # -- GET: validate, then consent page or stored consent ------------------------
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            scopes, credentials = self.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)
+        application = credentials["request"].client
+        prompt = set(request.GET.get("prompt", "").split())
+        if "login" in prompt:
+            return self.handle_prompt_login()
+        if application.skip_authorization or (
+            "consent" not in prompt and consent_covers(request.user, application, scopes)
+        ):
+            return self.approve(" ".join(scopes), credentials, application)
+        if "none" in prompt:
+            consent_required = oauthlib_errors.ConsentRequired(state=credentials.get("state"))
+            wrapped = OAuthToolkitError(error=consent_required, redirect_uri=credentials["redirect_uri"])
+            return self.error_response(wrapped, application)
+        self.oauth2_data = {key: credentials.get(key) for key in CREDENTIAL_FIELDS}
+        self.oauth2_data["scope"] = scopes
+        return self.render_to_response(self.get_context_data(**self.consent_context(application, scopes)))
+
+    def consent_context(self, application: Any, scopes: list[str]) -> dict[str, Any]:
+        descriptions = provider_settings.SCOPES
+        previous = Consent.objects.filter(
+            user=self.request.user, application=application, revoked__isnull=True
+        ).first()
+        granted = set(previous.scope_list) if previous else set()
+        return {
+            "application": application,
+            # The client's own URLs, shown only if they are plain web URLs.
+            "logo_url": web_url(application.logo_url),
+            "homepage_url": web_url(application.homepage_url),
+            "scopes": [
+                {"name": name, "description": descriptions.get(name, name), "new": name not in granted}
+                for name in scopes
+            ],
+            "has_previous_consent": previous is not None,
+        }
+
+    def approve(self, scopes: str, credentials: dict[str, Any], application: Any) -> HttpResponse:
+        # RFC 6749 §4.1.3: the token request must repeat redirect_uri only if this request had one.
+        credentials["redirect_uri_given"] = "redirect_uri" in self.request.GET
+        try:
+            uri, _, _, _ = self.create_authorization_response(
+                request=self.request, scopes=scopes, credentials=credentials, allow=True
+            )
+        except OAuthToolkitError as error:
+            return self.error_response(error, application)
+        # oauthlib answers late errors (e.g. a tampered consent form) with an error redirect.
+        if "error" not in response_parameters(uri):
+            record_consent(self.request.user, application, parse_scope(scopes))
+        return self.redirect(uri, application)
+
+    # -- POST: the owner's decision ------------------------------------------------
+
+    def form_valid(self, form: ConsentForm) -> HttpResponse:
+        from oauth2_provider.models import get_application_model
+
+        data = form.cleaned_data
+        application = get_application_model().objects.filter(client_id=data["client_id"]).first()
+        # Check the client and redirect URI before anything can redirect (SECURITY item 1).
+        if (
+            application is None
+            or not application.is_active
+            or not application.redirect_uri_allowed(data["redirect_uri"])
+        ):
+            return self.error_page(InvalidRequest("Unknown client or unregistered redirect URI."))
+        credentials = {key: data.get(key) for key in CREDENTIAL_FIELDS if data.get(key)}
+        credentials["redirect_uri"] = data["redirect_uri"]
+        credentials["state"] = data.get("state") or None
+        if not data.get("allow"):
+            return self.refuse(
+                oauthlib_errors.AccessDeniedError(state=credentials["state"]), data, application
+            )
+        requested = parse_scope(data.get("scope"))
+        approved = data[APPROVED_SCOPES_FIELD]
+        available = set(
+            get_scopes_backend().get_available_scopes(application=application, request=self.request)
+        )
+        if not set(requested) <= available:
+            # The hidden field was widened past what this client may have: refuse, never narrow.
+            error = oauthlib_errors.InvalidScopeError(state=credentials["state"])
+            return self.refuse(error, data, application)
+        if not approved and (requested or self.fallback_scopes(application)):
+            error = oauthlib_errors.AccessDeniedError(
+                state=credentials["state"], description=NOTHING_APPROVED
+            )
+            return self.refuse(error, data, application)
+        return self.approve(" ".join(approved), credentials, application)
+
+    def refuse(
+        self, error: oauthlib_errors.OAuth2Error, data: dict[str, Any], application: Any
+    ) -> HttpResponse:
+        """An error redirect for a consent form whose client and redirect URI were checked."""
+        return self.error_response(
+            OAuthToolkitError(error=error, redirect_uri=data["redirect_uri"]), application
+        )
+
+    def fallback_scopes(self, application: Any) -> list[str]:
+        """What oauthlib grants when handed no scopes: the query's ``scope``, else the defaults."""
+        return parse_scope(self.request.GET.get("scope")) or list(
+            get_scopes_backend().get_default_scopes(application=application, request=self.request)
+        )
+
+    def form_invalid(self, form: ConsentForm) -> HttpResponse:
+        return self.error_page(
+            InvalidRequest("The consent form is incomplete; start the authorization again.")
+        )

@@ -1,0 +1,23 @@
+"""Authorization server metadata (RFC 8414) at ``/.well-known/oauth-authorization-server``."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from oauth2_provider.compat import login_not_required
+
+from ..metadata import metadata
+
+__all__ = ["MetadataView"]
+
+
+@method_decorator(login_not_required, name="dispatch")
+class MetadataView(View):
+    """Serves the metadata document at ``/.well-known/oauth-authorization-server``."""
+
+    def get(self, request: HttpRequest) -> JsonResponse:
+        response = JsonResponse(metadata(request))
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Cache-Control"] = "public, max-age=3600"
+        return response

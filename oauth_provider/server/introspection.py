@@ -1,0 +1,82 @@
+"""Token introspection (RFC 7662): what a client may learn about a token."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from oauth2_provider.models import get_refresh_token_model
+
+from ..core.hashing import hash_token
+from ..settings import provider_settings
+from ..storage.token_store import token_store
+
+__all__ = ["introspect"]
+
+INACTIVE: dict[str, Any] = {"active": False}
+
+
+def _visible_to(token: Any, client: Any) -> bool:
+    # SECURITY item 9: a client learns nothing about other clients' tokens unless allowed.
+    return client.can_introspect_any_token or token.application_id == client.pk
+
+
+def _usable(token: Any) -> bool:
+    """The client is active and so is the owner, if there is one."""
+    return token.application.is_active and (token.user_id is None or token.user.is_active)
+
+
+def _common(token: Any, issuer: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "active": True,
+        "scope": token.scope,
+        "client_id": token.application.client_id,
+        "iat": int(token.created.timestamp()),
+        "iss": issuer,
+    }
+    if token.user_id is not None:
+        data["sub"] = str(token.user_id)
+        data["username"] = token.user.get_username()
+    return data
+
+
+def _access_token(value: str, client: Any, issuer: str) -> dict[str, Any] | None:
+    token = token_store().access_token(hash_token(value))
+    if token is None:
+        return None
+    if token.is_expired() or not _usable(token) or not _visible_to(token, client):
+        return INACTIVE
+    return {**_common(token, issuer), "token_type": "Bearer", "exp": int(token.expires.timestamp())}
+
+
+def _refresh_token(value: str, client: Any, issuer: str) -> dict[str, Any] | None:
+    token = (
+        get_refresh_token_model()
+        .objects.select_related("application", "user")
+        .filter(token_checksum=hash_token(value), revoked__isnull=True)
+        .first()
+    )
+    if token is None:
+        return None
+    lifetime = provider_settings.REFRESH_TOKEN_EXPIRE_SECONDS
+    expires = token.created + timedelta(seconds=lifetime) if lifetime else None
+    if (expires and expires <= timezone.now()) or not _usable(token) or not _visible_to(token, client):
+        return INACTIVE
+    # Not "Bearer": a resource server must never take a refresh token for an access token.
+    data = {**_common(token, issuer), "token_type": "refresh_token"}
+    if expires:
+        data["exp"] = int(expires.timestamp())
+    return data
+
+
+def introspect(value: str, token_type_hint: str | None, client: Any, issuer: str) -> dict[str, Any]:
+    """The RFC 7662 §2.2 response for ``value`` as seen by the authenticated ``client``."""
+    lookups = [_access_token, _refresh_token]
+    if token_type_hint == "refresh_token":
+        lookups.reverse()
+    for lookup in lookups:
+        found = lookup(value, client, issuer)
+        if found is not None:
+            return found
+    return INACTIVE

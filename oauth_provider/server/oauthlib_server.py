@@ -1,0 +1,48 @@
+"""The oauthlib server, with the PKCE rules oauthlib leaves to its users (RFC 7636, RFC 9700 §2.1.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oauthlib.common import Request
+from oauthlib.oauth2 import Server as OAuthlibServer
+from oauthlib.oauth2.rfc6749 import errors
+
+from ..core import pkce
+from ..settings import provider_settings
+
+__all__ = ["Server", "check_pkce_challenge", "check_pkce_downgrade"]
+
+
+def check_pkce_challenge(request: Request) -> dict[str, Any]:
+    """Authorization request: S256 only (unless plain is allowed) and a well-formed challenge."""
+    problem = pkce.challenge_problem(
+        request.code_challenge,
+        request.code_challenge_method,
+        plain_allowed=bool(provider_settings.PKCE_PLAIN_ALLOWED),
+    )
+    if problem:
+        raise errors.InvalidRequestError(description=problem, request=request)
+    return {}
+
+
+def check_pkce_downgrade(request: Request) -> None:
+    """Token request: a code_verifier for a code issued without a challenge is a downgrade."""
+    grant = getattr(request, "grant", None)
+    if grant is None:
+        return
+    problem = pkce.downgrade_problem(request.code_verifier, bool(grant.code_challenge))
+    if problem:
+        raise errors.InvalidGrantError(description=problem, request=request)
+
+
+class Server(OAuthlibServer):
+    """oauthlib's all-grants server plus the PKCE checks above."""
+
+    def __init__(self, request_validator: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request_validator, *args, **kwargs)
+        # The device grant (RFC 8628) is not offered; without its endpoints it can only fail.
+        # ``grant_types`` is the token endpoint's own table of grants.
+        self.grant_types.pop("urn:ietf:params:oauth:grant-type:device_code", None)
+        self.auth_grant.custom_validators.post_auth.append(check_pkce_challenge)
+        self.auth_grant.custom_validators.post_token.append(check_pkce_downgrade)

@@ -1,0 +1,13 @@
+"""Models swapped in for django-oauth-toolkit's, plus the owner's stored consent and audit events.
+
+Reach them through ``oauth2_provider.models.get_*_model()`` (or the names below) so
+a site that swaps again keeps working.
+"""
+
+from .applications import Application
+from .audit import AuditEvent
+from .consents import Consent
+from .grants import Grant
+from .tokens import AccessToken, IDToken, RefreshToken
+
+__all__ = ["AccessToken", "Application", "AuditEvent", "Consent", "Grant", "IDToken", "RefreshToken"]

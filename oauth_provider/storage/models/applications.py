@@ -1,0 +1,187 @@
+"""The client (RFC 6749 §2): one Application may hold several grant types at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import AbstractApplication, ApplicationManager
+
+from ...core.grant_types import DOT_GRANT_NAMES, REDIRECT_GRANT_TYPES, GrantType
+from ...core.hashing import hash_client_secret, is_hashed_secret
+from ...core.redirect_uris import origin_error, redirect_schemes, redirect_uri_error, redirect_uri_matches
+from ...core.scopes import invalid_scope_tokens, parse_scope
+from ...settings import provider_settings
+
+__all__ = ["Application", "HashedSecretField"]
+
+
+class HashedSecretField(models.CharField):
+    """Stores only the keyed hash of a client secret; the plaintext is kept on the
+    instance as ``plaintext_client_secret`` after the first save, to be shown once.
+
+    A value that already looks like a stored hash (``hmac-sha256$…`` or a Django
+    password hash) is saved as it is, so an existing hash can be copied in. A secret
+    someone chose could look like one too: set secrets with
+    :meth:`Application.set_client_secret`, which hashes whatever it is given.
+    """
+
+    def pre_save(self, model_instance: Any, add: bool) -> str:
+        value = getattr(model_instance, self.attname) or ""
+        if model_instance.client_type == AbstractApplication.CLIENT_PUBLIC:
+            value = ""
+            model_instance.plaintext_client_secret = None
+        elif value and not is_hashed_secret(value):
+            model_instance.plaintext_client_secret = value
+            value = hash_client_secret(value)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class Application(AbstractApplication):
+    """A registered client."""
+
+    # Replaced by `grant_types`, which can hold several.
+    authorization_grant_type = None  # type: ignore[assignment]
+    # Secrets are always hashed here (see hashing.py); the toggle is meaningless.
+    hash_client_secret = None  # type: ignore[assignment]
+    post_logout_redirect_uris = None  # type: ignore[assignment]
+
+    client_secret = HashedSecretField(
+        max_length=255,
+        blank=True,
+        default=generate_client_secret,
+        help_text=_("Stored as a keyed hash; the secret is shown once, when it is generated."),
+        verbose_name=_("client secret"),
+    )
+    grant_types = models.CharField(
+        max_length=255,
+        default=GrantType.AUTHORIZATION_CODE,
+        help_text=_("Space-separated grant types this client may use."),
+        verbose_name=_("grant types"),
+    )
+    allowed_scopes = models.TextField(
+        blank=True,
+        help_text=_("Space-separated scopes this client may request; empty means every scope."),
+        verbose_name=_("allowed scopes"),
+    )
+    previous_client_secret = models.CharField(
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text=_("Hash of the secret before the last rotation, accepted until it expires."),
+        verbose_name=_("previous client secret"),
+    )
+    previous_client_secret_expires = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("previous client secret expires")
+    )
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    homepage_url = models.URLField(blank=True, verbose_name=_("homepage URL"))
+    logo_url = models.URLField(
+        blank=True, help_text=_("Shown on the consent page."), verbose_name=_("logo URL")
+    )
+    is_active = models.BooleanField(
+        default=True,
+        help_text=_("An inactive client can neither get nor use tokens."),
+        verbose_name=_("active"),
+    )
+    can_introspect_any_token = models.BooleanField(
+        default=False,
+        help_text=_("Resource servers only: may introspect tokens issued to other clients (RFC 7662)."),
+        verbose_name=_("may introspect any token"),
+    )
+
+    objects = ApplicationManager()
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        verbose_name = _("application")
+
+    plaintext_client_secret: str | None = None
+
+    def natural_key(self) -> tuple[str]:
+        return (self.client_id,)
+
+    def set_client_secret(self, secret: str) -> None:
+        """Store the hash of ``secret``, whatever it looks like, and keep the plaintext on
+        the instance to be shown once; takes effect on the next ``save()``."""
+        self.client_secret = hash_client_secret(secret)
+        self.plaintext_client_secret = secret
+
+    @property
+    def grant_type_list(self) -> list[str]:
+        return parse_scope(self.grant_types)
+
+    @property
+    def allowed_scope_list(self) -> list[str]:
+        return parse_scope(self.allowed_scopes)
+
+    @property
+    def redirect_uri_list(self) -> list[str]:
+        return self.redirect_uris.split()
+
+    @property
+    def allowed_origin_list(self) -> list[str]:
+        return self.allowed_origins.split()
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.client_type == self.CLIENT_CONFIDENTIAL
+
+    def has_grant_type(self, grant_type: str) -> bool:
+        """True if the client is registered for ``grant_type`` and the site allows it."""
+        return grant_type in self.grant_type_list and grant_type in provider_settings.GRANT_TYPES
+
+    def allows_grant_type(self, *grant_types: str) -> bool:
+        return any(self.has_grant_type(DOT_GRANT_NAMES.get(name, name)) for name in grant_types)
+
+    def redirect_uri_allowed(self, uri: str) -> bool:
+        return redirect_uri_matches(uri, self.redirect_uri_list)
+
+    def get_allowed_schemes(self) -> list[str]:
+        return redirect_schemes()
+
+    def is_usable(self, request: Any) -> bool:
+        return self.is_active
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        unknown = [g for g in self.grant_type_list if g not in GrantType.values]
+        if unknown:
+            errors.setdefault("grant_types", []).append(f"Unknown grant types: {', '.join(unknown)}.")
+        if not self.grant_type_list:
+            errors.setdefault("grant_types", []).append("Choose at least one grant type.")
+        if self.client_type == self.CLIENT_PUBLIC:
+            for grant in (GrantType.CLIENT_CREDENTIALS,):
+                if grant in self.grant_type_list:
+                    errors.setdefault("grant_types", []).append(
+                        f"A public client cannot use {grant}: it has no secret to authenticate with."
+                    )
+        for uri in self.redirect_uri_list:
+            message = redirect_uri_error(
+                uri,
+                provider_settings.ALLOWED_REDIRECT_URI_SCHEMES,
+                provider_settings.ALLOW_HTTP_LOOPBACK_REDIRECT_URIS,
+            )
+            if message:
+                errors.setdefault("redirect_uris", []).append(message)
+        if not self.redirect_uri_list and REDIRECT_GRANT_TYPES & set(self.grant_type_list):
+            errors.setdefault("redirect_uris", []).append(
+                "The authorization code and implicit grants need at least one redirect URI."
+            )
+        for origin in self.allowed_origin_list:
+            message = origin_error(origin, provider_settings.ALLOW_HTTP_LOOPBACK_REDIRECT_URIS)
+            if message:
+                errors.setdefault("allowed_origins", []).append(message)
+        bad = invalid_scope_tokens(self.allowed_scope_list)
+        unknown_scopes = [s for s in self.allowed_scope_list if s not in provider_settings.SCOPES]
+        if bad or unknown_scopes:
+            errors.setdefault("allowed_scopes", []).append(
+                f"Unknown scopes: {', '.join(bad + unknown_scopes)}. Known scopes are set in "
+                "OAUTH_PROVIDER['SCOPES']."
+            )
+        if errors:
+            raise ValidationError(errors)

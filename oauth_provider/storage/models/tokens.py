@@ -1,0 +1,50 @@
+"""Access and refresh tokens, stored as SHA-256 only and linked into families.
+
+Revoking them is ``oauth_provider.storage.revocation``'s job alone.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import AbstractAccessToken, AbstractIDToken, AbstractRefreshToken
+
+__all__ = ["AccessToken", "IDToken", "RefreshToken"]
+
+
+class AccessToken(AbstractAccessToken):
+    """An access token (RFC 6749 §1.4). ``token`` is blank; ``token_checksum`` is the lookup key."""
+
+    token_family = models.UUIDField(
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_("Shared by every token descended from one grant; revoked together."),
+        verbose_name=_("token family"),
+    )
+
+    class Meta(AbstractAccessToken.Meta):
+        swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
+        verbose_name = _("access token")
+
+
+class RefreshToken(AbstractRefreshToken):
+    """A refresh token (RFC 6749 §1.5), rotated on every use."""
+
+    scope = models.TextField(
+        blank=True,
+        help_text=_("The scope the owner granted; a refresh may ask for this or less (RFC 6749 §6)."),
+        verbose_name=_("scope"),
+    )
+
+    class Meta(AbstractRefreshToken.Meta):
+        swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"
+        verbose_name = _("refresh token")
+
+
+class IDToken(AbstractIDToken):
+    """Swapped in only so that every token model lives in one app; OpenID Connect is off."""
+
+    class Meta(AbstractIDToken.Meta):
+        swappable = "OAUTH2_PROVIDER_ID_TOKEN_MODEL"

@@ -1,1 +1,0 @@
-"""Endpoint views: parse, call oauthlib through django-oauth-toolkit, render."""

@@ -1,0 +1,95 @@
+"""What the package relies on in Django REST framework, django-oauth-toolkit and oauthlib.
+
+Each test names the upstream behaviour it checks, so that an upgrade that moves it fails
+here, saying what moved, rather than somewhere in a request. The non-public names are
+wrapped once, in ``oauth_provider/core/upstream.py``.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from django.http import HttpRequest
+from oauth2_provider import settings as dot_settings
+from oauth2_provider.models import AbstractApplication, get_access_token_model, set_token_value
+from oauth2_provider.oauth2_validators import OAuth2Validator as DOTValidator
+from oauthlib.oauth2 import RequestValidator
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+
+from oauth_provider.core.grant_types import DOT_GRANT_NAMES
+from oauth_provider.core.hashing import hash_token
+from oauth_provider.core.upstream import django_request
+from oauth_provider.server.configuration import dot_settings as our_dot_settings
+from oauth_provider.server.oauthlib_server import Server
+from oauth_provider.server.validator import OAuth2Validator
+
+
+def test_drf_keeps_the_django_request_as_request_underscore_request():
+    """DRF's ``Request`` wraps Django's as ``_request`` (not public API)."""
+    django = APIRequestFactory().get("/", HTTP_AUTHORIZATION="Bearer x")
+    wrapped = Request(django)
+    assert django_request(wrapped) is django
+    assert isinstance(django_request(wrapped), HttpRequest)
+    assert django_request(django) is django
+
+
+@pytest.mark.django_db
+def test_dot_set_token_value_stores_only_the_sha256_checksum(confidential_client):
+    """django-oauth-toolkit's ``set_token_value`` with RFC 9700 token storage on: the token
+    column stays blank and ``token_checksum`` (our lookup key) is the SHA-256 hex digest."""
+    from django.utils import timezone
+
+    token = get_access_token_model()(application=confidential_client, expires=timezone.now(), scope="read")
+    set_token_value(token, "a-token-value")
+    token.save()
+    token.refresh_from_db()
+    assert token.token == ""
+    assert token.token_checksum == hash_token("a-token-value")
+
+
+def test_dot_grant_type_names_are_the_ones_we_translate():
+    """django-oauth-toolkit passes its ``GRANT_*`` names to ``allows_grant_type()``."""
+    dot_names = {
+        AbstractApplication.GRANT_AUTHORIZATION_CODE,
+        AbstractApplication.GRANT_IMPLICIT,
+        AbstractApplication.GRANT_PASSWORD,
+        AbstractApplication.GRANT_CLIENT_CREDENTIALS,
+    }
+    assert set(DOT_GRANT_NAMES) == dot_names
+
+
+def test_oauthlibs_grant_types_property_is_the_endpoints_own_table():
+    """oauthlib's ``TokenEndpoint.grant_types`` returns the dict it dispatches on, so
+    removing an entry there turns the grant off (the device grant is not offered)."""
+    server = Server(OAuth2Validator())
+    assert "urn:ietf:params:oauth:grant-type:device_code" not in server.grant_types
+    assert server.grant_types is server._grant_types
+
+
+# Validator hooks that are ours, not overrides (oauthlib and django-oauth-toolkit call none).
+OWN_METHODS = {"_grant", "_token_family", "_used_twice"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        name
+        for name, _ in inspect.getmembers(OAuth2Validator, inspect.isfunction)
+        if name in vars(OAuth2Validator)
+    ),
+)
+def test_every_validator_override_still_exists_upstream(name):
+    """A hook renamed upstream would silently stop calling our rule."""
+    if name in OWN_METHODS:
+        return
+    assert hasattr(DOTValidator, name) or hasattr(RequestValidator, name), (
+        f"OAuth2Validator.{name} overrides nothing in django-oauth-toolkit or oauthlib any more"
+    )
+
+
+def test_every_setting_we_give_django_oauth_toolkit_is_one_it_reads():
+    """A setting django-oauth-toolkit renamed would be ignored, its default in force."""
+    unknown = sorted(set(our_dot_settings()) - set(dot_settings.DEFAULTS))
+    assert not unknown, f"django-oauth-toolkit no longer knows {unknown}"
