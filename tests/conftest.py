@@ -183,7 +183,8 @@ def flow(owner):
 
 
 REDIS = ("127.0.0.1", 6379)
-REDIS_URL = "redis://127.0.0.1:6379/5"
+# TEST_REDIS_DB keeps parallel runs (two checkouts on one machine) out of each other's way.
+REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('TEST_REDIS_DB', '5')}"
 
 
 def redis_reachable() -> bool:
