@@ -9,6 +9,7 @@ __all__ = [
     "client_secret_rotated",
     "consent_given",
     "consent_revoked",
+    "guessing_suspected",
     "rate_limit_hit",
     "refresh_token_reused",
     "token_issued",
@@ -40,3 +41,8 @@ client_created = Signal()
 client_secret_rotated = Signal()
 #: A client was disabled. Arguments: application_id.
 client_disabled = Signal()
+#: Failed authentications for one client id, or one username at the password grant,
+#: reached ``FAILED_ATTEMPTS_LIMIT`` in a window, counting every address: someone may be
+#: guessing. Nothing is locked out for it (see docs/security.rst). Sent once per window.
+#: Arguments: subject_kind ("client" or "user"), client_id (None for a user), failures.
+guessing_suspected = Signal()

@@ -30,6 +30,7 @@ AUDITED_SIGNALS: dict[str, Signal] = {
     "refresh_token_reused": signals.refresh_token_reused,
     "authorization_code_reused": signals.authorization_code_reused,
     "rate_limit_hit": signals.rate_limit_hit,
+    "guessing_suspected": signals.guessing_suspected,
 }
 
 

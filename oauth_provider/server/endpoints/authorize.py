@@ -45,6 +45,7 @@ from .. import throttling
 from ..consent import consent_covers, record_consent
 from ..forms import APPROVED_SCOPES_FIELD, ConsentForm
 from ..request_checks import parameter_problem, unparsable_problem
+from .base import log_backing_service_error
 from .framing import deny_framing
 
 __all__ = ["AuthorizationView", "consent_form_problem", "web_url"]
@@ -114,15 +115,17 @@ class AuthorizationView(DOTAuthorizationView):
         if problem is not None:
             return self.error_page(problem)
         try:
-            limited = throttling.check_rate("authorize", request, request.GET.get("client_id"))
+            params = request.POST if request.method == "POST" else request.GET
+            subjects = throttling.Subjects(throttling.client_ip(request), params.get("client_id", ""))
+            limited = throttling.check("authorize", subjects)
             if limited is not None:
                 response = self.error_page(TooManyRequests(limited.reason, limited.retry_after))
                 response["Retry-After"] = str(max(1, limited.retry_after))
                 return response
             with transaction.atomic():
                 return super().dispatch(request, *args, **kwargs)
-        except (DatabaseError, throttling.CacheUnavailable):
-            log.exception("backing service error at the authorization endpoint")
+        except (DatabaseError, throttling.CacheUnavailable) as exc:
+            log_backing_service_error(request, exc)
             return self.error_page(TemporarilyUnavailable())
 
     # -- responses ---------------------------------------------------------------

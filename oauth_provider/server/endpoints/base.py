@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.views import View
@@ -29,7 +29,13 @@ from ...core.errors import (
 from .. import client_authentication, throttling
 from ..request_checks import form_post_problem
 
-__all__ = ["FormPostEndpoint", "error_response", "oauthlib_response", "peek_client_id"]
+__all__ = [
+    "FormPostEndpoint",
+    "error_response",
+    "log_backing_service_error",
+    "oauthlib_response",
+    "peek_client_id",
+]
 
 log = logging.getLogger("oauth_provider")
 
@@ -60,6 +66,15 @@ def peek_client_id(request: HttpRequest) -> str | None:
     return basic[0] if basic else request.POST.get("client_id")
 
 
+def log_backing_service_error(request: HttpRequest, exc: Exception) -> None:
+    """A database or cache failure. SQLite's "database is locked" after its busy timeout is
+    contention, not a fault: a warning without a traceback (see docs/installation.rst)."""
+    if isinstance(exc, OperationalError) and "locked" in str(exc):
+        log.warning("database busy at %s: %s", request.path, exc)
+    else:
+        log.exception("backing service error at %s", request.path)
+
+
 def error_response(error: OAuthError) -> HttpResponse:
     if error.status_code == 401:
         error.headers.setdefault("WWW-Authenticate", BASIC_CHALLENGE)
@@ -84,33 +99,31 @@ class FormPostEndpoint(OAuthLibMixin, View):
         problem = form_post_problem(request)
         if problem is not None:
             return error_response(problem)
+        subjects = self.subjects(request)
         try:
-            limited = self.limit(request)
+            # Rate limits and lockouts, before any hashing or query (SECURITY item 10).
+            limited = throttling.check(self.endpoint, subjects)
             if limited is not None:
                 return error_response(TooManyRequests(limited.reason, limited.retry_after))
-            response = self.respond(request)
-            self.after(request, response)
+            try:
+                response = self.respond(request)
+            except OAuthError as error:
+                response = error_response(error)
+            # Every answer counts, raised or returned: a failure is a failure.
+            self.count_failure(subjects, response)
             return response
-        except OAuthError as error:
-            return error_response(error)
-        except (DatabaseError, throttling.CacheUnavailable):
-            log.exception("backing service error at %s", request.path)
+        except (DatabaseError, throttling.CacheUnavailable) as exc:
+            log_backing_service_error(request, exc)
             return error_response(TemporarilyUnavailable())
 
-    def failure_subjects(self, request: HttpRequest) -> list[tuple[str, str]]:
-        """Who a failed attempt counts against: the client id it named and its address."""
-        return [("client", peek_client_id(request) or ""), ("ip", throttling.client_ip(request))]
+    def subjects(self, request: HttpRequest) -> throttling.Subjects:
+        """Who the limits count this request against: its address and the client id it names."""
+        return throttling.Subjects(throttling.client_ip(request), peek_client_id(request) or "")
 
-    def limit(self, request: HttpRequest) -> throttling.Limited | None:
-        """Rate limits and lockouts, checked before any hashing or query (SECURITY.md item 10)."""
-        return throttling.check_rate(
-            self.endpoint, request, peek_client_id(request)
-        ) or throttling.is_locked_out(self.failure_subjects(request))
-
-    def after(self, request: HttpRequest, response: HttpResponse) -> None:
-        """Count a failed client authentication towards a lockout."""
+    def count_failure(self, subjects: throttling.Subjects, response: HttpResponse) -> None:
+        """Count a failed client authentication (401 ``invalid_client``) towards a lockout."""
         if response.status_code == 401:
-            throttling.record_failure(self.failure_subjects(request))
+            throttling.record_client_failure(subjects)
 
     def atomic(self, request: HttpRequest) -> AbstractContextManager[Any]:
         """The transaction ``handle`` runs in. An endpoint that only reads returns

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -23,23 +24,21 @@ class TokenView(FormPostEndpoint):
     endpoint = "token"
     sensitive_parameters = ("password", "client_secret", "code", "code_verifier", "refresh_token")
 
-    def password_subjects(self, request: HttpRequest) -> list[tuple[str, str]]:
-        if request.POST.get("grant_type") != "password":
-            return []
-        return [("user", request.POST.get("username", "")), ("ip", throttling.client_ip(request))]
+    def subjects(self, request: HttpRequest) -> throttling.Subjects:
+        subjects = super().subjects(request)
+        if request.POST.get("grant_type") == "password":
+            # RFC 6749 §4.3.2: the password grant is open to password guessing.
+            return replace(subjects, username=request.POST.get("username", ""))
+        return subjects
 
-    def limit(self, request: HttpRequest) -> throttling.Limited | None:
-        return super().limit(request) or throttling.is_locked_out(self.password_subjects(request))
-
-    def after(self, request: HttpRequest, response: HttpResponse) -> None:
-        super().after(request, response)
-        subjects = self.password_subjects(request)
+    def count_failure(self, subjects: throttling.Subjects, response: HttpResponse) -> None:
+        super().count_failure(subjects, response)
         if (
-            subjects
+            subjects.username
             and response.status_code == 400
             and json.loads(response.content).get("error") == "invalid_grant"
         ):
-            throttling.record_failure(subjects)
+            throttling.record_password_failure(subjects)
 
     def atomic(self, request: HttpRequest) -> AbstractContextManager[Any]:
         # A transaction begins only where the validator writes more than one statement
