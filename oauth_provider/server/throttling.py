@@ -136,7 +136,7 @@ def _failures(subjects: Subjects, who: str, value: str) -> tuple[list[_Failure],
     """The lockable subjects of a failed authentication of ``who`` (client or user) named
     ``value``, and the key that counts its failures from every address (none when the
     request named no one)."""
-    pairs = [("ip", (subjects.address,))]
+    pairs: list[tuple[str, tuple[str, ...]]] = [("ip", (subjects.address,))]
     if value:
         pairs.append((who, (value, subjects.address)))
     lockable = [
