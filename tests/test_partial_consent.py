@@ -176,12 +176,39 @@ def test_unticked_scope_is_asked_for_again(flow, confidential_client):
     assert [(s["name"], s["new"]) for s in page.context["scopes"]] == [("read", False), ("write", True)]
 
 
-def test_unticking_a_scope_granted_before_narrows_this_grant_only(flow, owner, confidential_client):
-    """Stored consent is withdrawn on the connected apps page, not by unticking."""
-    flow.consent(authorize(flow, confidential_client, "read"))
-    tokens = approve(flow, confidential_client, ["write"]).json()
-    assert tokens["scope"] == "write"
+def test_unticking_a_scope_granted_before_narrows_the_stored_consent(flow, owner, confidential_client):
+    """The stored consent is exactly what the owner last allowed: a scope unticked now is
+    asked for again, never granted silently from an earlier, wider decision."""
+    flow.consent(authorize(flow, confidential_client, "read write"))
     assert Consent.objects.get(user=owner).scope_list == ["read", "write"]
+    page = authorize(flow, confidential_client, "read write", prompt="consent")
+    response = post(flow, page, form_data(page, allow="Authorize", approved_scopes=["write"]))
+    assert response.status_code == 302
+    assert Consent.objects.get(user=owner).scope_list == ["write"]
+    # Silent only for what is still allowed.
+    assert authorize(flow, confidential_client, "write").status_code == 302
+    again = authorize(flow, confidential_client, "read")
+    assert again.status_code == 200
+    assert [(s["name"], s["new"]) for s in again.context["scopes"]] == [("read", True)]
+
+
+def test_denying_removes_the_stored_consent(flow, owner, confidential_client):
+    """A deny is the owner's last word: no later request is approved silently."""
+    flow.consent(authorize(flow, confidential_client, "read"))
+    assert authorize(flow, confidential_client, "read").status_code == 302
+    page = authorize(flow, confidential_client, "read", prompt="consent")
+    denied = post(flow, page, form_data(page))
+    assert query_of(denied["Location"])["error"] == "access_denied"
+    assert Consent.objects.get(user=owner).revoked is not None
+    assert authorize(flow, confidential_client, "read").status_code == 200  # asked again
+
+
+def test_unticking_every_scope_removes_the_stored_consent(flow, owner, confidential_client):
+    flow.consent(authorize(flow, confidential_client, "read"))
+    page = authorize(flow, confidential_client, "read", prompt="consent")
+    refused = post(flow, page, form_data(page, allow="Authorize", approved_scopes=[]))
+    assert query_of(refused["Location"])["error"] == "access_denied"
+    assert authorize(flow, confidential_client, "read").status_code == 200
 
 
 def test_implicit_grant_names_the_narrower_scope_4_2_2(flow, owner):

@@ -1,5 +1,5 @@
-"""Stored consent: reuse an owner's earlier decision, record a new one. Revoking it is
-``oauth_provider.storage.revocation.revoke_consent``."""
+"""Stored consent: reuse an owner's earlier decision, record a new one. Withdrawing or
+revoking it is ``oauth_provider.storage.revocation``'s job."""
 
 from __future__ import annotations
 
@@ -21,17 +21,24 @@ def consent_covers(user: Any, application: Any, scopes: Iterable[str]) -> bool:
     return consent is not None and consent.covers(scopes)
 
 
-def record_consent(user: Any, application: Any, scopes: Iterable[str]) -> Consent:
-    """Store the owner's approval; an active consent grows to the union of both scope sets."""
-    scopes = list(scopes)
+def record_consent(user: Any, application: Any, scopes: Iterable[str], *, replace: bool = True) -> Consent:
+    """Store a consent decision for ``application``.
+
+    ``replace``: the owner decided on the consent page, and the stored consent becomes
+    exactly the scopes they left ticked, narrower than before if they unticked some
+    (RFC 6749 §3.3: the owner may grant less than asked). Otherwise (a client an
+    operator marked to skip consent) the stored consent grows to cover ``scopes``.
+    """
+    scopes = parse_scope(" ".join(scopes))
     with transaction.atomic():
         consent, created = Consent.objects.select_for_update().get_or_create(
             user=user, application=application, defaults={"scope": " ".join(scopes)}
         )
-        changed = created or not consent.covers(scopes)
+        previous = consent.scope_list if consent.revoked is None and not created else []
+        wanted = scopes if replace else parse_scope(" ".join(previous + scopes))
+        changed = created or consent.revoked is not None or wanted != previous
         if changed and not created:
-            previous = consent.scope_list if consent.revoked is None else []
-            consent.scope = " ".join(parse_scope(" ".join(previous + scopes)))
+            consent.scope = " ".join(wanted)
             consent.revoked = None
             consent.save(update_fields=["scope", "revoked", "updated"])
     if changed:

@@ -33,6 +33,7 @@ __all__ = [
     "revoke_client_tokens",
     "revoke_consent",
     "revoke_token",
+    "withdraw_consent",
 ]
 
 log = logging.getLogger("oauth_provider")
@@ -150,6 +151,19 @@ def revoke_consent(user: Any, application: Any) -> int:
         count = _revoke_access(application, user=user)
     signals.consent_revoked.send(sender=Revocation, user_id=user.pk, application_id=application.pk)
     return count
+
+
+def withdraw_consent(user: Any, application: Any) -> bool:
+    """The owner denied a request: the stored consent is withdrawn, so that the client's
+    next request asks again. The tokens the client holds are not touched (revoke_consent
+    ends those too). Sends ``consent_revoked`` if there was a consent to withdraw."""
+    now = timezone.now()
+    withdrawn = Consent.objects.filter(user=user, application=application, revoked__isnull=True).update(
+        revoked=now, updated=now
+    )
+    if withdrawn:
+        signals.consent_revoked.send(sender=Revocation, user_id=user.pk, application_id=application.pk)
+    return bool(withdrawn)
 
 
 def end_reused_refresh_token(token: Any) -> int:

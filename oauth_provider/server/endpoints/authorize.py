@@ -41,6 +41,7 @@ from ...core.redirect_uris import redirect_schemes, response_parameters, with_re
 from ...core.scopes import parse_scope
 from ...settings import provider_settings
 from ...storage.models import Consent
+from ...storage.revocation import withdraw_consent
 from .. import throttling
 from ..consent import consent_covers, record_consent
 from ..forms import APPROVED_SCOPES_FIELD, ConsentForm
@@ -175,7 +176,7 @@ class AuthorizationView(DOTAuthorizationView):
         if application.skip_authorization or (
             "consent" not in prompt and consent_covers(request.user, application, scopes)
         ):
-            return self.approve(" ".join(scopes), credentials, application)
+            return self.approve(" ".join(scopes), credentials, application, decided=False)
         if "none" in prompt:
             consent_required = oauthlib_errors.ConsentRequired(state=credentials.get("state"))
             wrapped = OAuthToolkitError(error=consent_required, redirect_uri=credentials["redirect_uri"])
@@ -202,7 +203,12 @@ class AuthorizationView(DOTAuthorizationView):
             "has_previous_consent": previous is not None,
         }
 
-    def approve(self, scopes: str, credentials: dict[str, Any], application: Any) -> HttpResponse:
+    def approve(
+        self, scopes: str, credentials: dict[str, Any], application: Any, *, decided: bool
+    ) -> HttpResponse:
+        """Issue the code or token. ``decided``: the owner chose ``scopes`` on the consent
+        page, and the stored consent becomes exactly that; otherwise a stored consent
+        covered the request, or the client skips consent (then the stored one grows)."""
         # RFC 6749 §4.1.3: the token request must repeat redirect_uri only if this request had one.
         credentials["redirect_uri_given"] = "redirect_uri" in self.request.GET
         try:
@@ -212,8 +218,8 @@ class AuthorizationView(DOTAuthorizationView):
         except OAuthToolkitError as error:
             return self.error_response(error, application)
         # oauthlib answers late errors (e.g. a tampered consent form) with an error redirect.
-        if "error" not in response_parameters(uri):
-            record_consent(self.request.user, application, parse_scope(scopes))
+        if "error" not in response_parameters(uri) and (decided or application.skip_authorization):
+            record_consent(self.request.user, application, parse_scope(scopes), replace=decided)
         return self.redirect(uri, application)
 
     # -- POST: the owner's decision ------------------------------------------------
@@ -234,6 +240,8 @@ class AuthorizationView(DOTAuthorizationView):
         credentials["redirect_uri"] = data["redirect_uri"]
         credentials["state"] = data.get("state") or None
         if not data.get("allow"):
+            # The owner's last word: the next request asks again.
+            withdraw_consent(self.request.user, application)
             return self.refuse(
                 oauthlib_errors.AccessDeniedError(state=credentials["state"]), data, application
             )
@@ -247,11 +255,12 @@ class AuthorizationView(DOTAuthorizationView):
             error = oauthlib_errors.InvalidScopeError(state=credentials["state"])
             return self.refuse(error, data, application)
         if not approved and (requested or self.fallback_scopes(application)):
+            withdraw_consent(self.request.user, application)
             error = oauthlib_errors.AccessDeniedError(
                 state=credentials["state"], description=NOTHING_APPROVED
             )
             return self.refuse(error, data, application)
-        return self.approve(" ".join(approved), credentials, application)
+        return self.approve(" ".join(approved), credentials, application, decided=True)
 
     def refuse(
         self, error: oauthlib_errors.OAuth2Error, data: dict[str, Any], application: Any
