@@ -17,11 +17,15 @@ class OAuthProviderConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from . import checks  # noqa: F401  (registers the system checks)
         from .ops import audit
         from .server.log_filters import silence_oauthlib_debug
+        from .server.login import record_login_time
         from .storage import token_cache
 
+        user_logged_in.connect(record_login_time, dispatch_uid="oauth_provider.server.login")
         silence_oauthlib_debug()
         audit.connect()
         token_cache.connect()

@@ -17,9 +17,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from oauth2_provider.exceptions import OAuthToolkitError
@@ -45,6 +46,7 @@ from ...storage.revocation import withdraw_consent
 from .. import throttling
 from ..consent import consent_covers, record_consent
 from ..forms import APPROVED_SCOPES_FIELD, ConsentForm
+from ..login import ask_for_fresh_login, needs_fresh_login
 from ..request_checks import parameter_problem, unparsable_problem
 from .base import log_backing_service_error
 from .framing import deny_framing
@@ -172,7 +174,12 @@ class AuthorizationView(DOTAuthorizationView):
         application = credentials["request"].client
         prompt = set(request.GET.get("prompt", "").split())
         if "login" in prompt:
+            # OpenID Connect Core §3.1.2.1: the owner must log in again, even though the
+            # session is logged in; the request goes on, without the prompt, after that.
+            ask_for_fresh_login(request)
             return self.handle_prompt_login()
+        if needs_fresh_login(request):
+            return self.login_again()
         if application.skip_authorization or (
             "consent" not in prompt and consent_covers(request.user, application, scopes)
         ):
@@ -184,6 +191,12 @@ class AuthorizationView(DOTAuthorizationView):
         self.oauth2_data = {key: credentials.get(key) for key in CREDENTIAL_FIELDS}
         self.oauth2_data["scope"] = scopes
         return self.render_to_response(self.get_context_data(**self.consent_context(application, scopes)))
+
+    def login_again(self) -> HttpResponse:
+        """The login page, then back to this request (``prompt=login`` was asked before)."""
+        return redirect_to_login(
+            self.request.get_full_path(), resolve_url(self.get_login_url()), self.get_redirect_field_name()
+        )
 
     def consent_context(self, application: Any, scopes: list[str]) -> dict[str, Any]:
         descriptions = provider_settings.SCOPES
