@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
 from .core.grant_types import LEGACY_GRANT_TYPES, GrantType
+from .core.issuer import issuer_problem, normalized_issuer
 from .core.scopes import invalid_scope_tokens
 from .server.configuration import conflicting_settings
 from .settings import provider_settings
@@ -97,15 +98,43 @@ def check_middleware(app_configs: Any, **kwargs: Any) -> list:
     ]
 
 
+@register(Tags.security)
+def check_issuer(app_configs: Any, **kwargs: Any) -> list:
+    """RFC 8414 §2: the issuer is an https URL with no query or fragment."""
+    issuer = provider_settings.ISSUER
+    if not issuer:
+        return []
+    problem = issuer_problem(str(issuer))
+    if problem:
+        return [
+            Error(
+                f"OAUTH_PROVIDER['ISSUER'] is not a valid issuer: {problem}",
+                hint="Set it to your site's root URL, e.g. 'https://auth.example.com' "
+                "(RFC 8414 §2: https, no query, no fragment).",
+                id="oauth_provider.E007",
+            )
+        ]
+    if normalized_issuer(str(issuer)).startswith("http://") and not settings.DEBUG:
+        return [
+            Warning(
+                "OAUTH_PROVIDER['ISSUER'] uses http while DEBUG is off: tokens and codes "
+                "would travel in clear text.",
+                hint="Serve the site over https and set ISSUER to its https URL (RFC 8414 §2); "
+                "http is for development only.",
+                id="oauth_provider.W007",
+            )
+        ]
+    return []
+
+
 @register(Tags.security, deploy=True)
 def check_deploy(app_configs: Any, **kwargs: Any) -> list:
     problems = []
-    issuer = provider_settings.ISSUER
-    if not issuer or not str(issuer).startswith("https://"):
+    if not provider_settings.ISSUER:
         problems.append(
             Warning(
-                "OAUTH_PROVIDER['ISSUER'] is not an https URL, "
-                "so the issuer is derived from the Host header.",
+                "OAUTH_PROVIDER['ISSUER'] is not set, so the issuer and every URL in the "
+                "metadata come from each request's Host header.",
                 hint="Set OAUTH_PROVIDER['ISSUER'] to your site's https root URL (RFC 8414 §2, RFC 9207).",
                 id="oauth_provider.W001",
             )

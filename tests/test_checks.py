@@ -15,6 +15,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauth_provider.checks import (
     check_deploy,
     check_django_oauth_toolkit_settings,
+    check_issuer,
     check_legacy_grants,
     check_middleware,
     check_scopes_and_grants,
@@ -224,13 +225,52 @@ def test_deploy_checks_are_silent_on_a_good_configuration(deployable):
     assert check_deploy(None) == []
 
 
-@pytest.mark.parametrize("issuer", [None, "", "http://auth.example", "auth.example"])
-def test_w001_issuer_is_not_https(settings, issuer):
-    """RFC 8414 §2: the issuer is an https URL."""
+@pytest.mark.parametrize("issuer", [None, ""])
+def test_w001_issuer_is_not_set(settings, issuer):
+    """RFC 8414 §2: without ISSUER, the issuer comes from the Host header."""
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "ISSUER": issuer}
     messages = check_deploy(None)
     assert ids(messages) == ["oauth_provider.W001"]
     assert messages[0].level == django_checks.WARNING
+    assert "not set" in messages[0].msg
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        "auth.example",
+        "https://auth.example/?tenant=1",
+        "https://auth.example/#top",
+        "https://user:pw@auth.example",
+        "ftp://auth.example",
+        "https://auth.example:99999",
+        "https://",
+    ],
+)
+def test_e007_an_issuer_with_a_query_fragment_or_no_host_is_an_error(settings, issuer):
+    """RFC 8414 §2: an https URL with no query or fragment; an error stops runserver and migrate."""
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "ISSUER": issuer}
+    messages = check_issuer(None)
+    assert ids(messages) == ["oauth_provider.E007"]
+    assert messages[0].level == django_checks.ERROR
+
+
+@pytest.mark.parametrize(
+    ("issuer", "debug", "expected"),
+    [
+        ("http://auth.example", False, ["oauth_provider.W007"]),
+        ("HTTP://auth.example", False, ["oauth_provider.W007"]),
+        ("http://127.0.0.1:8000", True, []),
+        ("https://auth.example", False, []),
+        ("HTTPS://Auth.Example/", False, []),
+        ("https://example.com/tenant", False, []),
+    ],
+)
+def test_w007_an_http_issuer_while_debug_is_off(settings, issuer, debug, expected):
+    """Checked by ``manage.py check`` itself, not only with --deploy."""
+    settings.DEBUG = debug
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "ISSUER": issuer}
+    assert ids(check_issuer(None)) == expected
 
 
 def test_w002_plain_pkce_allowed(deployable):

@@ -22,3 +22,32 @@ def test_metadata_document_3(client, settings):
 def test_configured_issuer_is_used_everywhere(client, settings):
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "ISSUER": "https://auth.example/"}
     assert client.get("/.well-known/oauth-authorization-server").json()["issuer"] == "https://auth.example"
+
+
+def test_with_an_issuer_every_url_is_built_on_it_not_on_the_host(client, settings):
+    """RFC 8414 §2: the document's URLs derive from the issuer, whatever Host the request
+    carried (any allowed host, or http behind a TLS proxy)."""
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "ISSUER": "https://auth.example"}
+    for host in ("testserver", "localhost", "127.0.0.1"):
+        response = client.get("/.well-known/oauth-authorization-server", HTTP_HOST=host)
+        body = response.json()
+        assert body["issuer"] == "https://auth.example"
+        assert body["authorization_endpoint"] == "https://auth.example/oauth/authorize/"
+        assert body["token_endpoint"] == "https://auth.example/oauth/token/"
+        assert body["revocation_endpoint"] == "https://auth.example/oauth/revoke/"
+        assert body["introspection_endpoint"] == "https://auth.example/oauth/introspect/"
+        assert response["Cache-Control"] == "public, max-age=3600"
+
+
+def test_without_an_issuer_the_document_is_not_shared_by_caches(client):
+    response = client.get("/.well-known/oauth-authorization-server")
+    assert response["Cache-Control"] == "no-cache"
+    assert "Host" in response["Vary"]
+
+
+def test_the_issuer_is_published_in_the_form_clients_compare(client, settings):
+    """Scheme and host in lower case, no default port, no trailing slash."""
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "ISSUER": "HTTPS://Auth.Example:443/"}
+    body = client.get("/.well-known/oauth-authorization-server").json()
+    assert body["issuer"] == "https://auth.example"
+    assert body["token_endpoint"] == "https://auth.example/oauth/token/"

@@ -8,15 +8,19 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from ..core.grant_types import supported_response_types
-from ..core.issuer import issuer
+from ..core.issuer import absolute_url, issuer
 from ..settings import provider_settings
 
 __all__ = ["metadata"]
 
 
 def metadata(request: HttpRequest) -> dict[str, Any]:
-    """The RFC 8414 §2 document for this server."""
-    url = request.build_absolute_uri
+    """The RFC 8414 §2 document for this server. With ``ISSUER`` set, every URL in it is
+    built on the issuer, whatever ``Host`` the request carried."""
+
+    def url(path: str) -> str:
+        return absolute_url(request, path)
+
     grant_types = list(provider_settings.GRANT_TYPES)
     return {
         "issuer": issuer(request),

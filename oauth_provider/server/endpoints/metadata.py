@@ -7,6 +7,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from oauth2_provider.compat import login_not_required
 
+from ...core.issuer import configured_issuer
 from ..metadata import metadata
 
 __all__ = ["MetadataView"]
@@ -19,5 +20,10 @@ class MetadataView(View):
     def get(self, request: HttpRequest) -> JsonResponse:
         response = JsonResponse(metadata(request))
         response["Access-Control-Allow-Origin"] = "*"
-        response["Cache-Control"] = "public, max-age=3600"
+        if configured_issuer():
+            response["Cache-Control"] = "public, max-age=3600"
+        else:
+            # Built from this request's Host and scheme: a shared cache must not hand it on.
+            response["Cache-Control"] = "no-cache"
+            response["Vary"] = "Host"
         return response
