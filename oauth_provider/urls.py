@@ -4,7 +4,7 @@ Endpoints live under ``oauth/``, with the owner's connected apps page; the RFC 8
 metadata document sits at the well-known path so that the issuer is the site's root URL.
 """
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from .server.endpoints.authorize import AuthorizationView
 from .server.endpoints.connected_apps import ConnectedAppsView, RevokeConnectedAppView
@@ -15,6 +15,25 @@ from .server.endpoints.token import TokenView
 
 app_name = "oauth_provider"
 
+
+class RowIdConverter:
+    """A primary key: digits that fit a 64-bit signed integer, the largest a
+    BigAutoField holds. Anything longer is no match (404), never a database error."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > 2**63 - 1:
+            raise ValueError(value)
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(RowIdConverter, "oauth_provider_row_id")
+
 urlpatterns = [
     path("oauth/authorize/", AuthorizationView.as_view(), name="authorize"),
     path("oauth/token/", TokenView.as_view(), name="token"),
@@ -22,7 +41,7 @@ urlpatterns = [
     path("oauth/introspect/", IntrospectTokenView.as_view(), name="introspect"),
     path("oauth/connected-apps/", ConnectedAppsView.as_view(), name="connected_apps"),
     path(
-        "oauth/connected-apps/<int:application_id>/revoke/",
+        "oauth/connected-apps/<oauth_provider_row_id:application_id>/revoke/",
         RevokeConnectedAppView.as_view(),
         name="connected_app_revoke",
     ),

@@ -63,9 +63,12 @@ def cache_directives(response) -> set[str]:
 
 @pytest.fixture
 def created(admin_client):
-    """Adds a confidential client through the admin; returns (response, secret, application)."""
-    response = admin_client.post(ADD_URL, application_form())
+    """Adds a confidential client through the admin; returns (response, secret, application).
+
+    The POST redirects to the page that shows the secret (POST, redirect, GET)."""
+    response = admin_client.post(ADD_URL, application_form(), follow=True)
     assert response.status_code == 200, response.content
+    assert len(response.redirect_chain) == 1
     application = Application.objects.get(client_id="bookings-web")
     return response, response.context["secrets"][0][1], application
 
@@ -213,10 +216,11 @@ def test_an_invalid_redirect_uri_is_refused(admin_client):
 # --- actions on applications ----------------------------------------------------------------
 
 
-def run_action(admin_client, model: str, action: str, pks) -> object:
+def run_action(admin_client, model: str, action: str, pks, follow: bool = False) -> object:
     return admin_client.post(
         f"/admin/oauth_provider/{model}/",
         {"action": action, "_selected_action": [str(pk) for pk in pks], "index": "0"},
+        follow=follow,
     )
 
 
@@ -237,7 +241,7 @@ def service(db):
 @pytest.fixture
 def rotated(admin_client, service):
     """Rotates the service's secret with the admin action; returns (response, new secret)."""
-    response = run_action(admin_client, "application", "rotate_secret", [service.pk])
+    response = run_action(admin_client, "application", "rotate_secret", [service.pk], follow=True)
     assert response.status_code == 200
     (application, secret), *others = response.context["secrets"]
     assert others == [] and application == service
@@ -498,3 +502,57 @@ def test_refresh_tokens_and_consents_filter_active_and_revoked(
     assert [counts(url) for url in urls] == [{"active": 1, "revoked": 0}] * 2
     revoke_consent(owner, confidential_client)
     assert [counts(url) for url in urls] == [{"active": 0, "revoked": 1}] * 2
+
+
+# --- shown once: POST, redirect, GET ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_reloading_the_secret_page_shows_no_secret_and_submits_nothing(admin_client):
+    added = admin_client.post(ADD_URL, application_form())
+    assert added.status_code == 302
+    page = admin_client.get(added["Location"])
+    secret = page.context["secrets"][0][1]
+    assert page.content.decode().count(secret) == 1
+    reloaded = admin_client.get(added["Location"])
+    assert reloaded.status_code == 200
+    assert secret not in reloaded.content.decode()
+    assert reloaded.context["secrets"] == []
+    assert 'id="secret-already-shown"' in reloaded.content.decode()
+    assert "no-store" in cache_directives(reloaded)
+    assert Application.objects.filter(client_id="bookings-web").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_session_never_holds_a_secret_in_clear(admin_client):
+    """What the session keeps is sealed with a pad that only the page's URL carries."""
+    from django.contrib.sessions.models import Session
+
+    added = admin_client.post(ADD_URL, application_form())
+    stored = Session.objects.get().get_decoded()
+    pad = added["Location"].partition("pad=")[2]
+    secret = admin_client.get(added["Location"]).context["secrets"][0][1]
+    assert secret not in str(stored)
+    assert pad and pad not in str(stored)
+    assert "oauth_provider_shown_once" in stored
+
+
+def test_seal_and_unseal():
+    from oauth_provider.ops.shown_once import seal, unseal
+
+    sealed, pad = seal(b"a secret")
+    assert sealed != b"a secret" and len(pad) == len(sealed)
+    assert unseal(sealed, pad) == b"a secret"
+    assert unseal(sealed, pad[:-1]) is None
+
+
+@pytest.mark.django_db
+def test_the_secret_page_needs_the_right_pad(admin_client):
+    added = admin_client.post(ADD_URL, application_form())
+    url, _, pad = added["Location"].partition("?pad=")
+    wrong = "00" * (len(pad) // 2)
+    garbled = admin_client.get(f"{url}?pad={wrong}")
+    assert garbled.status_code == 200
+    assert garbled.context["secrets"] == []
+    # One look only, right pad or wrong.
+    assert admin_client.get(f"{url}?pad={pad}").context["secrets"] == []

@@ -44,6 +44,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "demo.urls"
+# runserver serves this application too.
+WSGI_APPLICATION = "demo.wsgi.application"
 
 TEMPLATES = [
     {

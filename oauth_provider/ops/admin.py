@@ -10,12 +10,15 @@ that is not cached.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import django
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -24,6 +27,7 @@ from ..core.grant_types import GrantType
 from ..storage.clients import disable_client, register_client, rotate_client_secret
 from ..storage.models import Application, AuditEvent, Consent
 from ..storage.revocation import revoke_client_tokens, revoke_consent, revoke_token
+from . import shown_once
 
 __all__ = [
     "AccessTokenAdmin",
@@ -92,16 +96,38 @@ class ApplicationAdmin(admin.ModelAdmin):
     readonly_fields = ("created", "updated")
 
     actions = ["rotate_secret", "revoke_tokens", "disable"]
+    # django-oauth-toolkit's get_absolute_url() names a URL this package does not serve.
+    view_on_site = False
 
-    def secret_page(
+    def get_urls(self) -> list[Any]:
+        show = self.admin_site.admin_view(self.secrets_view)
+        name = f"{self.model._meta.app_label}_{self.model._meta.model_name}_secrets"
+        return [path("secrets/<str:key>/", show, name=name), *super().get_urls()]
+
+    def show_secrets_once(
         self, request: HttpRequest, secrets: list[tuple[Application, str]], title: Any
     ) -> HttpResponse:
-        """The one page that shows plaintext secrets; never cached."""
+        """Send the browser to the page that shows ``secrets`` once (see ops/shown_once.py)."""
+        key, pad = shown_once.keep(
+            request, {"title": str(title), "secrets": [[app.pk, secret] for app, secret in secrets]}
+        )
+        name = f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_secrets"
+        return HttpResponseRedirect(reverse(name, args=[key]) + "?" + urlencode({"pad": pad}))
+
+    def secrets_view(self, request: HttpRequest, key: str) -> HttpResponse:
+        """The one page that shows plaintext secrets: once, never cached."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        kept = shown_once.take(request, key, request.GET.get("pad", ""))
+        shown: list[tuple[Any, str]] = []
+        if kept is not None:
+            applications = self.model._default_manager.in_bulk([pk for pk, _ in kept["secrets"]])
+            shown = [(applications[pk], secret) for pk, secret in kept["secrets"] if pk in applications]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "secrets": secrets,
-            "title": title,
+            "secrets": shown,
+            "title": kept["title"] if kept is not None else _("Client secret already shown"),
         }
         response = TemplateResponse(request, "oauth_provider/admin/client_secret.html", context)
         response["Cache-Control"] = "no-store"
@@ -116,7 +142,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             self.message_user(request, _("Public clients have no secret to rotate."), level="warning")
             return None
         secrets = [(app, rotate_client_secret(app)) for app in confidential]
-        return self.secret_page(request, secrets, _("New client secrets"))
+        return self.show_secrets_once(request, secrets, _("New client secrets"))
 
     @admin.action(description=_("Revoke all tokens of selected clients"))
     def revoke_tokens(self, request: HttpRequest, queryset: Any) -> None:
@@ -141,7 +167,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         if not obj.plaintext_client_secret:
             return super().response_add(request, obj, post_url_continue)
-        return self.secret_page(request, [(obj, obj.plaintext_client_secret)], _("Client created"))
+        return self.show_secrets_once(request, [(obj, obj.plaintext_client_secret)], _("Client created"))
 
 
 class ExpiryStatusFilter(admin.SimpleListFilter):

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render, resolve_url
+from django.shortcuts import resolve_url
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from oauth2_provider.exceptions import OAuthToolkitError
@@ -50,6 +50,7 @@ from ..login import ask_for_fresh_login, needs_fresh_login
 from ..request_checks import parameter_problem, unparsable_problem
 from .base import log_backing_service_error
 from .framing import deny_framing
+from .pages import error_page, parse_then_protect
 
 __all__ = ["AuthorizationView", "consent_form_problem", "web_url"]
 
@@ -98,6 +99,10 @@ class AuthorizationView(DOTAuthorizationView):
 
     form_class = ConsentForm
 
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return parse_then_protect(super().as_view(**initkwargs))
+
     def get_template_names(self) -> list[str]:
         return [provider_settings.AUTHORIZE_TEMPLATE]
 
@@ -135,8 +140,7 @@ class AuthorizationView(DOTAuthorizationView):
 
     def error_page(self, error: OAuthError) -> HttpResponse:
         """An error shown to the owner; used whenever the redirect URI cannot be trusted."""
-        context = {"error": error.error, "description": error.description}
-        return render(self.request, provider_settings.ERROR_TEMPLATE, context, status=error.status_code)
+        return error_page(self.request, error)
 
     def error_response(self, error: OAuthToolkitError, application: Any, **kwargs: Any) -> HttpResponse:
         oauthlib_error = error.oauthlib_error

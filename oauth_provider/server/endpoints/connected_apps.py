@@ -25,7 +25,6 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
 from django.views.generic import TemplateView
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
@@ -35,6 +34,7 @@ from ...storage.models import Consent
 from ...storage.revocation import revoke_consent
 from .authorize import web_url
 from .framing import deny_framing
+from .pages import parse_then_protect
 
 __all__ = [
     "ConnectedApp",
@@ -137,12 +137,16 @@ class OwnerPageMixin(LoginRequiredMixin):
     def get_login_url(self) -> str:
         return str(provider_settings.LOGIN_URL or settings.LOGIN_URL)
 
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return parse_then_protect(super().as_view(**initkwargs))  # type: ignore[misc]
 
-# The pages show and change what an owner granted: never cached, never framed, CSRF-checked.
+
+# The pages show and change what an owner granted: never cached, never framed, and
+# CSRF-checked (by OwnerPageMixin.as_view, see pages.py).
 OWNER_PAGE_DECORATORS: list[Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]] = [
     deny_framing,
     never_cache,
-    csrf_protect,
 ]
 
 

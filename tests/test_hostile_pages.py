@@ -1,0 +1,126 @@
+"""Hostile input at the owner's pages and around them: a clear 400 or 404, never a 500."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from django.core.wsgi import get_wsgi_application
+from django.test import Client
+
+from oauth_provider.wsgi import guard
+
+from .conftest import CLIENT_SECRET
+from .factories import ApplicationFactory
+
+pytestmark = pytest.mark.django_db
+
+LATIN_1_FORM = "application/x-www-form-urlencoded; charset=latin-1"
+
+
+@pytest.fixture
+def browser(owner, confidential_client):
+    """A logged-in browser that enforces CSRF and holds a valid CSRF cookie."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    page = browser.get(
+        "/oauth/authorize/",
+        {
+            "response_type": "code",
+            "client_id": confidential_client.client_id,
+            "redirect_uri": "https://client.example/callback",
+        },
+    )
+    assert page.status_code == 200
+    browser.csrf_token = browser.cookies["csrftoken"].value
+    return browser
+
+
+@pytest.mark.parametrize(
+    "path", ["/oauth/authorize/?client_id=x", "/oauth/connected-apps/1/revoke/", "/oauth/connected-apps/"]
+)
+def test_a_form_in_another_charset_is_a_400_page_not_a_500(browser, path):
+    """Django refuses form bodies declared in a charset other than UTF-8, in its CSRF check
+    and again in its own 400 handler; the package's pages answer 400 themselves."""
+    response = browser.post(path, f"csrfmiddlewaretoken={browser.csrf_token}", content_type=LATIN_1_FORM)
+    assert response.status_code == 400
+    assert "UTF-8" in response.content.decode()
+
+
+def test_the_csrf_check_still_applies_to_the_pages(browser, confidential_client):
+    """Exempt from the site's middleware, the pages run the same check themselves."""
+    response = browser.post(f"/oauth/connected-apps/{confidential_client.pk}/revoke/", {})
+    assert response.status_code == 403
+    consent = browser.post("/oauth/authorize/", {"client_id": confidential_client.client_id})
+    assert consent.status_code == 403
+
+
+def test_a_form_with_too_many_fields_is_a_400_page(browser):
+    body = "&".join(f"f{i}=1" for i in range(1100))
+    response = browser.post(
+        "/oauth/connected-apps/1/revoke/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "application_id", ["9223372036854775808", "99999999999999999999999", "9223372036854775807"]
+)
+def test_an_id_too_large_for_the_database_is_a_404(browser, application_id):
+    assert browser.get(f"/oauth/connected-apps/{application_id}/revoke/").status_code == 404
+
+
+def environ(query: str, content_type: str) -> dict:
+    values = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/.well-known/oauth-authorization-server",
+        "QUERY_STRING": query,
+        "CONTENT_TYPE": content_type,
+        "SERVER_NAME": "testserver",
+        "wsgi.input": BytesIO(b""),
+    }
+    setup_testing_defaults(values)
+    return values
+
+
+TOO_MANY_FIELDS = "&".join(f"a{i}=1" for i in range(1100))
+
+
+def test_django_cannot_build_a_request_with_too_many_fields_and_a_charset():
+    """Why ``oauth_provider.wsgi.guard`` exists: the request's constructor raises."""
+    from django.core.exceptions import TooManyFieldsSent
+
+    with pytest.raises(TooManyFieldsSent):
+        get_wsgi_application()(environ(TOO_MANY_FIELDS, "text/plain; charset=latin-1"), lambda *a: None)
+
+
+def test_the_wsgi_guard_answers_400_invalid_request():
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    body = b"".join(
+        guard(get_wsgi_application())(environ(TOO_MANY_FIELDS, "text/plain; charset=latin-1"), start_response)
+    )
+    assert seen["status"] == "400 Bad Request"
+    assert seen["headers"]["Cache-Control"] == "no-store"
+    assert b'"error": "invalid_request"' in body
+
+
+def test_the_wsgi_guard_lets_other_requests_through():
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"] = status
+
+    b"".join(guard(get_wsgi_application())(environ("a=1", "text/plain; charset=utf-8"), start_response))
+    assert seen["status"] == "200 OK"
+
+
+def test_the_application_admin_offers_no_broken_view_on_site_link(admin_client):
+    application = ApplicationFactory(client_secret=CLIENT_SECRET)
+    page = admin_client.get(f"/admin/oauth_provider/application/{application.pk}/change/")
+    assert page.status_code == 200
+    assert "viewsitelink" not in page.content.decode()
