@@ -189,3 +189,34 @@ def check_legacy_grants(app_configs: Any, databases: Any = None, **kwargs: Any) 
     except DatabaseError:
         return []
     return problems
+
+
+def sqlite_problems(alias: str, database: dict[str, Any]) -> list[str]:
+    """What a SQLite database's settings lack for concurrent requests (docs/installation.rst)."""
+    name = str(database.get("NAME", ""))
+    if "sqlite3" not in database.get("ENGINE", "") or name == ":memory:" or "mode=memory" in name:
+        return []
+    options = database.get("OPTIONS", {})
+    problems = []
+    if str(options.get("transaction_mode", "")).upper() != "IMMEDIATE":
+        problems.append('"transaction_mode": "IMMEDIATE" (Django 5.1+)')
+    if "journal_mode=wal" not in str(options.get("init_command", "")).replace(" ", "").lower():
+        problems.append('"init_command": "PRAGMA journal_mode=WAL;"')
+    return problems
+
+
+@register()
+def check_sqlite(app_configs: Any, **kwargs: Any) -> list:
+    """SQLite serves concurrent requests well only with a write lock taken up front and WAL."""
+    return [
+        Warning(
+            f"The SQLite database {alias!r} lacks the settings for concurrent requests: "
+            f"{', '.join(problems)}. Parallel token requests can then fail with 503 "
+            "('database is locked') instead of queueing.",
+            hint=f"Add to DATABASES[{alias!r}]['OPTIONS']: {', '.join(problems)}, and a 'timeout' "
+            "of 20 seconds; see the SQLite section of docs/installation.rst.",
+            id="oauth_provider.W008",
+        )
+        for alias, database in settings.DATABASES.items()
+        if (problems := sqlite_problems(alias, database))
+    ]

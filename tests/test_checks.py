@@ -19,6 +19,8 @@ from oauth_provider.checks import (
     check_legacy_grants,
     check_middleware,
     check_scopes_and_grants,
+    check_sqlite,
+    sqlite_problems,
 )
 from oauth_provider.server import configuration as dot
 
@@ -341,3 +343,52 @@ def test_w005_only_runs_with_database_checks():
     ApplicationFactory(grant_types="password")
     assert check_legacy_grants(None) == []
     assert check_legacy_grants(None, databases=None) == []
+
+
+# --- W008: SQLite without the settings for concurrent requests -------------------------------------
+
+RECOMMENDED_SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
+@pytest.mark.parametrize(
+    ("options", "lacking"),
+    [
+        ({}, ["transaction_mode", "journal_mode=WAL"]),
+        ({**RECOMMENDED_SQLITE_OPTIONS, "transaction_mode": "DEFERRED"}, ["transaction_mode"]),
+        ({**RECOMMENDED_SQLITE_OPTIONS, "init_command": "PRAGMA synchronous=NORMAL;"}, ["journal_mode=WAL"]),
+        (RECOMMENDED_SQLITE_OPTIONS, []),
+    ],
+)
+def test_w008_what_a_sqlite_file_lacks_for_concurrent_requests(options, lacking):
+    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": "/srv/site.sqlite3", "OPTIONS": options}
+    problems = sqlite_problems("default", database)
+    assert len(problems) == len(lacking)
+    for problem, part in zip(problems, lacking, strict=True):
+        assert part in problem
+
+
+@pytest.mark.parametrize("name", [":memory:", "file:memorydb_default?mode=memory&cache=shared"])
+def test_w008_leaves_in_memory_databases_alone(name):
+    assert sqlite_problems("default", {"ENGINE": "django.db.backends.sqlite3", "NAME": name}) == []
+
+
+def test_w008_is_reported_per_database_with_the_fix(monkeypatch):
+    from oauth_provider import checks
+
+    databases = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/srv/site.sqlite3"},
+        "tuned": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": "/srv/b.sqlite3",
+            "OPTIONS": RECOMMENDED_SQLITE_OPTIONS,
+        },
+    }
+    monkeypatch.setattr(checks, "settings", type("Settings", (), {"DATABASES": databases})())
+    (message,) = check_sqlite(None)
+    assert message.id == "oauth_provider.W008"
+    assert "'default'" in message.msg
+    assert "timeout" in message.hint

@@ -9,6 +9,8 @@ SQLite by default (``db.sqlite3`` here, or the file ``DEMO_DATABASE_NAME`` names
 import os
 from pathlib import Path
 
+import django
+
 from demo import credentials
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,10 +75,15 @@ if os.environ.get("DEMO_DATABASE") == "postgres":
         }
     }
 else:
+    # The settings docs/installation.rst recommends for SQLite under concurrent requests.
+    SQLITE_OPTIONS = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+    if django.VERSION >= (5, 1):
+        SQLITE_OPTIONS["transaction_mode"] = "IMMEDIATE"
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("DEMO_DATABASE_NAME", BASE_DIR / "db.sqlite3"),
+            "OPTIONS": SQLITE_OPTIONS,
         }
     }
 
