@@ -122,14 +122,16 @@ demo-walkthrough: venv
 # Extra arguments for bench/run.py, e.g. make bench BENCH_ARGS="--rounds 5 --duration 5".
 BENCH_ARGS ?=
 
-# wrk comes from Debian's packages (installing it needs root); gunicorn and psycopg from
-# the bench extra, installed into .venv without the test and docs extras. PostgreSQL is
-# skipped when unreachable (PGHOST, PGPORT, PGUSER). See docs/performance.rst.
+# wrk comes from Debian's packages (installing it needs root); gunicorn, psycopg and redis
+# from the bench extra, installed into .venv without the test and docs extras. The sites
+# keep their cache in Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/7, emptied
+# at the start), which must be running. PostgreSQL is skipped when unreachable (PGHOST,
+# PGPORT, PGUSER). See docs/performance.rst.
 bench:
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || \
 		{ echo "error: wrk is missing; install it (Debian: apt-get install wrk)" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -c "import oauth_provider, gunicorn, psycopg" 2>/dev/null || \
+	@$(BIN)/python -c "import oauth_provider, gunicorn, psycopg, redis" 2>/dev/null || \
 		$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py --db sqlite --db postgres $(BENCH_ARGS)
 
