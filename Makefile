@@ -9,7 +9,7 @@
 #   make docs    build the HTML docs, warnings as errors
 #   make demo    seed and run the demo: hotel site on http://127.0.0.1:8000/, partner app on :8001
 #   make demo-walkthrough  run every grant against the running demo, headless
-#   make bench   benchmark against plain django-oauth-toolkit on SQLite and PostgreSQL
+#   make bench   benchmark both token stores against plain django-oauth-toolkit on SQLite and PostgreSQL
 #   make clean   remove the virtualenv, caches and build output
 
 PYTHON ?= python3
@@ -126,7 +126,9 @@ BENCH_ARGS ?=
 # from the bench extra, installed into .venv without the test and docs extras. The sites
 # keep their cache in Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/7, emptied
 # at the start), which must be running. PostgreSQL is skipped when unreachable (PGHOST,
-# PGPORT, PGUSER). See docs/performance.rst.
+# PGPORT, PGUSER). Each scenario runs on this package's sql and orm token stores and on
+# django-oauth-toolkit; BENCH_ARGS="--store sql" leaves the orm store out. See
+# docs/performance.rst.
 bench:
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || \
 		{ echo "error: wrk is missing; install it (Debian: apt-get install wrk)" >&2; exit 1; }

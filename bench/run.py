@@ -4,20 +4,21 @@
 
 For each database the driver gives each bench site a fresh database, migrates and seeds
 it, and serves it with gunicorn (a fixed number of sync workers, no access log) on a free
-loopback port. The sites are this package's ``provider_site``, on its default token
-store, and ``dot_site``, plain django-oauth-toolkit with its defaults. This package's
-site is also served a second time, on the same database, with the token cache on, for
-the cached scenario.
+loopback port. The sites are this package's ``provider_site``, once for each token store
+(``--store``: ``sql``, the default store, and ``orm``), and ``dot_site``, plain
+django-oauth-toolkit with its defaults. Each of this package's sites is also served a
+second time, on the same database, with the token cache on, for the cached scenario.
 Every site keeps its cache in Redis, whose database the driver empties first.
 
 It checks that every scenario answers 200, warms the workers up, then runs the scenarios
 with wrk in rounds: each round runs every scenario for a fixed time on each site in
-turn. The table shows the median over rounds of requests/s, p50 and p99, the ratios
-and the targets; the same goes, with every round, to ``bench/results/latest-<db>.json``.
+turn. The table shows the median over rounds of requests/s, p50 and p99, the ratios of
+the two stores and of the default store to django-oauth-toolkit, and the targets; the
+same goes, with every round, to ``bench/results/latest-<db>.json``.
 
-With ``--scale ROWS`` (repeatable, PostgreSQL only) it measures this package's site
-alone instead, with its token tables padded to each size (``bench_fill``), and writes
-``bench/results/scale-<db>.json``.
+With ``--scale ROWS`` (repeatable, PostgreSQL only) it measures one of this package's
+sites alone instead (the first ``--store``), with its token tables padded to each size
+(``bench_fill``), and writes ``bench/results/scale-<db>.json``.
 
 Every load run is bounded by wrk's ``--duration`` and a subprocess timeout; servers
 are stopped however the run ends. A scenario that got any answer but 200, or ran out
@@ -59,7 +60,7 @@ FORM = "application/x-www-form-urlencoded"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 #: ``TOKEN_STORE`` values; the first is the package's default, which the targets are for.
-STORES = ["sql"]
+STORES = ["sql", "orm"]
 #: ``ACCESS_TOKEN_CACHE_SECONDS`` of the server that answers the cached scenario.
 TOKEN_CACHE_SECONDS = 5
 
@@ -821,7 +822,7 @@ SCALE_SCENARIOS = ["protected_get", "introspection", "client_credentials"]
 
 
 def measure_scale(db: str, options: argparse.Namespace) -> dict[int, dict[str, dict[str, Any]]]:
-    """This package's site at each --scale size: size -> scenario name -> summary."""
+    """This package's site (the first --store) at each --scale size: size -> scenario name -> summary."""
     site = SiteUnderTest(db, provider_site(options.store[0]), options)
     scenarios = [s for s in SCENARIOS if s.name in SCALE_SCENARIOS]
     results: dict[int, dict[str, dict[str, Any]]] = {}
@@ -941,6 +942,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--site", action="append", choices=["oauth_provider", "dot"], help="repeatable (default both)"
     )
     parser.add_argument(
+        "--store",
+        action="append",
+        choices=STORES,
+        help="TOKEN_STORE of this package's site; repeatable, each store a site of its own (default both)",
+    )
+    parser.add_argument(
         "--scale",
         action="append",
         type=int,
@@ -951,7 +958,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     options = parser.parse_args(argv)
     options.db = options.db or ["sqlite"]
     options.site = options.site or ["oauth_provider", "dot"]
-    options.store = STORES
+    # The default store first: the targets are its.
+    options.store = [store for store in STORES if store in (options.store or STORES)]
     if not 1 <= options.duration <= 60:
         parser.error("--duration must be between 1 and 60 seconds")
     if not 1 <= options.rounds <= 10:
