@@ -9,7 +9,7 @@
 #   make docs    build the HTML docs, warnings as errors
 #   make demo    seed and run the demo: hotel site on http://127.0.0.1:8000/, partner app on :8001
 #   make demo-walkthrough  run every grant against the running demo, headless
-#   make bench   benchmark against plain django-oauth-toolkit on SQLite and PostgreSQL
+#   make bench   benchmark both token stores against plain django-oauth-toolkit on SQLite and PostgreSQL
 #   make clean   remove the virtualenv, caches and build output
 
 PYTHON ?= python3
@@ -127,14 +127,18 @@ demo-walkthrough: venv
 # Extra arguments for bench/run.py, e.g. make bench BENCH_ARGS="--rounds 5 --duration 5".
 BENCH_ARGS ?=
 
-# wrk comes from Debian's packages (installing it needs root); gunicorn and psycopg from
-# the bench extra, installed into .venv without the test and docs extras. PostgreSQL is
-# skipped when unreachable (PGHOST, PGPORT, PGUSER). See docs/performance.rst.
+# wrk comes from Debian's packages (installing it needs root); gunicorn, psycopg and redis
+# from the bench extra, installed into .venv without the test and docs extras. The sites
+# keep their cache in Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/7, emptied
+# at the start), which must be running. PostgreSQL is skipped when unreachable (PGHOST,
+# PGPORT, PGUSER). Each scenario runs on this package's sql and orm token stores and on
+# django-oauth-toolkit; BENCH_ARGS="--store sql" leaves the orm store out. See
+# docs/performance.rst.
 bench:
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || \
 		{ echo "error: wrk is missing; install it (Debian: apt-get install wrk)" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -c "import oauth_provider, gunicorn, psycopg" 2>/dev/null || \
+	@$(BIN)/python -c "import oauth_provider, gunicorn, psycopg, redis" 2>/dev/null || \
 		$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py --db sqlite --db postgres $(BENCH_ARGS)
 

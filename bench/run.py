@@ -2,18 +2,23 @@
 
     python bench/run.py --db sqlite --db postgres
 
-For each database the driver gives each bench site (``provider_site``: this package;
-``dot_site``: django-oauth-toolkit with its defaults) a fresh database, migrates and
-seeds it, and serves it with gunicorn (a fixed number of sync workers, no access log)
-on a free loopback port. It checks that every scenario answers 200, warms the workers
-up, then runs the scenarios with wrk in rounds: each round runs every scenario for a
-fixed time on one site, then on the other. The table shows the median over rounds of
-requests/s, p50 and p99, the ratios and the targets; the same goes, with every
-round, to ``bench/results/latest-<db>.json``.
+For each database the driver gives each bench site a fresh database, migrates and seeds
+it, and serves it with gunicorn (a fixed number of sync workers, no access log) on a free
+loopback port. The sites are this package's ``provider_site``, once for each token store
+(``--store``: ``sql``, the default store, and ``orm``), and ``dot_site``, plain
+django-oauth-toolkit with its defaults. Each of this package's sites is also served a
+second time, on the same database, with the token cache on, for the cached scenario.
+Every site keeps its cache in Redis, whose database the driver empties first.
 
-With ``--scale ROWS`` (repeatable, PostgreSQL only) it measures this package's site
-alone instead, with its token tables padded to each size (``bench_fill``), and writes
-``bench/results/scale-<db>.json``.
+It checks that every scenario answers 200, warms the workers up, then runs the scenarios
+with wrk in rounds: each round runs every scenario for a fixed time on each site in
+turn. The table shows the median over rounds of requests/s, p50 and p99, the ratios of
+the two stores and of the default store to django-oauth-toolkit, and the targets; the
+same goes, with every round, to ``bench/results/latest-<db>.json``.
+
+With ``--scale ROWS`` (repeatable, PostgreSQL only) it measures one of this package's
+sites alone instead (the first ``--store``), with its token tables padded to each size
+(``bench_fill``), and writes ``bench/results/scale-<db>.json``.
 
 Every load run is bounded by wrk's ``--duration`` and a subprocess timeout; servers
 are stopped however the run ends. A scenario that got any answer but 200, or ran out
@@ -52,6 +57,12 @@ VAR_DIR = BENCH_DIR / "var"
 RESULTS_DIR = BENCH_DIR / "results"
 LUA_DIR = BENCH_DIR / "lua"
 FORM = "application/x-www-form-urlencoded"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+#: ``TOKEN_STORE`` values; the first is the package's default, which the targets are for.
+STORES = ["sql", "orm"]
+#: ``ACCESS_TOKEN_CACHE_SECONDS`` of the server that answers the cached scenario.
+TOKEN_CACHE_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -60,12 +71,17 @@ class Site:
     title: str
     module: str  # the bench site's Django project package
     database: str  # bench_common.settings.database(name)
+    environment: tuple[tuple[str, str], ...] = ()  # what the site's settings read
+    package: bool = True  # this package's site, not the reference site
 
 
-SITES = [
-    Site("oauth_provider", "oauth_provider", "provider_site", "oauth_provider"),
-    Site("dot", "django-oauth-toolkit", "dot_site", "dot"),
-]
+def provider_site(store: str) -> Site:
+    """This package's site on the token store ``store``, with a database of its own."""
+    title = f"oauth_provider, {store} store"
+    return Site(store, title, "provider_site", f"oauth_provider_{store}", (("BENCH_TOKEN_STORE", store),))
+
+
+DOT_SITE = Site("dot", "django-oauth-toolkit", "dot_site", "dot", package=False)
 
 
 def client_credentials_form(manifest: dict[str, Any]) -> dict[str, str]:
@@ -82,6 +98,7 @@ def password_form(manifest: dict[str, Any]) -> dict[str, str]:
 
 
 def introspection_form(manifest: dict[str, Any]) -> dict[str, str]:
+    """The check's body; under load, ``cycle.lua`` sends one for each token of the pool."""
     return {"token": manifest["access_token"], "token_type_hint": "access_token"}
 
 
@@ -93,21 +110,26 @@ class Scenario:
     method: str = "POST"
     form: Callable[[dict[str, Any]], dict[str, str]] | None = None  # the same body every request
     single_use: str | None = None  # or a new body every request, from the manifest's "body_files"
+    cycle: str | None = None  # or the pool's tokens in turn, from the manifest's "pool_files"
     client: str | None = None  # a key of the manifest's "clients", sent with HTTP Basic
-    bearer: bool = False  # send the seeded access token
+    bearer: bool = False  # send an access token of the pool
     expect: str = "access_token"  # a key every 200 body has
+    server: str = "default"  # or "token_cache": the site's server with the token cache on
+    package_only: bool = False  # this package's sites only
 
     def body(self, manifest: dict[str, Any]) -> str:
         return urlencode(self.form(manifest)) if self.form else ""
 
-    def headers(self, manifest: dict[str, Any]) -> dict[str, str]:
+    def headers(self, manifest: dict[str, Any], access_token: str | None = None) -> dict[str, str]:
+        """wrk's fixed headers; ``access_token`` is the bearer token of a single request
+        (under load, ``cycle.lua`` sends one of the pool's instead)."""
         headers = {}
         if self.client:
             client_id, secret = manifest["clients"][self.client]
             basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
             headers["Authorization"] = f"Basic {basic}"
-        if self.bearer:
-            headers["Authorization"] = f"Bearer {manifest['access_token']}"
+        if self.bearer and access_token:
+            headers["Authorization"] = f"Bearer {access_token}"
         if self.method == "POST":
             headers["Content-Type"] = FORM
         return headers
@@ -144,19 +166,35 @@ SCENARIOS = [
     ),
     Scenario(
         "protected_get",
-        "DRF GET with a bearer token (read scope); oauth_provider caches the token for 5 s",
+        "DRF GET with a bearer token (read scope), a different token of the pool each request; "
+        "the token checked in the database (no token cache, the default)",
         url="protected",
         method="GET",
+        cycle="bearer",
         bearer=True,
         expect="message",
     ),
     Scenario(
-        "protected_get_uncached",
-        "the same GET, the token checked in the database on every request",
-        url="protected_uncached",
+        "protected_get_cached",
+        f"the same GET and tokens, on a server of the same site with ACCESS_TOKEN_CACHE_SECONDS "
+        f"= {TOKEN_CACHE_SECONDS}",
+        url="protected",
         method="GET",
+        cycle="bearer",
         bearer=True,
         expect="message",
+        server="token_cache",
+        package_only=True,
+    ),
+    Scenario(
+        "floor",
+        "the open GET plus one raw SELECT by the token's checksum (unique index), same tokens",
+        url="floor",
+        method="GET",
+        cycle="bearer",
+        bearer=True,
+        expect="message",
+        package_only=True,
     ),
     Scenario(
         "open_get",
@@ -167,54 +205,46 @@ SCENARIOS = [
     ),
     Scenario(
         "introspection",
-        "introspection (RFC 7662) of a valid access token",
+        "introspection (RFC 7662) of a valid access token, a different token of the pool each request",
         url="introspect",
         form=introspection_form,
+        cycle="introspection",
         client="service",
         expect="active",
     ),
 ]
 
+#: The sides of a target's ratio: the same site of this package, or the reference site.
+PACKAGE, REFERENCE = "package", "reference"
+
 
 @dataclass(frozen=True)
 class Target:
     label: str
-    numerator: tuple[str, str]  # (site key, scenario name), compared by requests/s
+    numerator: tuple[str, str]  # (scenario name, PACKAGE or REFERENCE), compared by requests/s
     denominator: tuple[str, str]
-    minimum: float
+    minimum: float | None  # None: shown, not a target
 
 
 TARGETS = [
-    Target(
-        "protected GET / no-auth GET",
-        ("oauth_provider", "protected_get"),
-        ("oauth_provider", "open_get"),
-        0.85,
-    ),
+    Target("protected GET / floor", ("protected_get", PACKAGE), ("floor", PACKAGE), 0.95),
     Target(
         "client credentials / plain DOT",
-        ("oauth_provider", "client_credentials"),
-        ("dot", "client_credentials"),
+        ("client_credentials", PACKAGE),
+        ("client_credentials", REFERENCE),
         20.0,
     ),
-    Target(
-        "client credentials / no-auth GET",
-        ("oauth_provider", "client_credentials"),
-        ("oauth_provider", "open_get"),
-        0.3,
-    ),
-    Target(
-        "refresh / client credentials",
-        ("oauth_provider", "refresh_token"),
-        ("oauth_provider", "client_credentials"),
-        0.5,
-    ),
+    Target("client credentials / no-auth GET", ("client_credentials", PACKAGE), ("open_get", PACKAGE), 0.3),
+    Target("refresh / client credentials", ("refresh_token", PACKAGE), ("client_credentials", PACKAGE), 0.5),
     Target(
         "code exchange / client credentials",
-        ("oauth_provider", "authorization_code"),
-        ("oauth_provider", "client_credentials"),
+        ("authorization_code", PACKAGE),
+        ("client_credentials", PACKAGE),
         0.5,
     ),
+    Target("protected GET / open GET", ("protected_get", PACKAGE), ("open_get", PACKAGE), None),
+    Target("protected GET cached / open GET", ("protected_get_cached", PACKAGE), ("open_get", PACKAGE), None),
+    Target("floor / open GET", ("floor", PACKAGE), ("open_get", PACKAGE), None),
 ]
 
 
@@ -275,6 +305,20 @@ def settle_database(db: str, site: Site) -> None:
             pass  # CHECKPOINT needs a superuser (or pg_checkpoint); the measurement runs without it
 
 
+def reset_redis() -> None:
+    """Empty the Redis database the sites keep their cache in: no rate-limit counter or
+    lockout of an earlier run is left over."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).flushdb()
+    except redis.RedisError as error:
+        raise BenchError(
+            f"Redis not reachable at {REDIS_URL} ({error}); the sites keep their cache there "
+            "(BENCH_REDIS_URL names another)"
+        ) from None
+
+
 def database_version(db: str) -> str:
     if db == "sqlite":
         return "SQLite " + sqlite3.sqlite_version
@@ -287,12 +331,14 @@ def database_version(db: str) -> str:
 # -- the site under test ----------------------------------------------------------------
 
 
-def site_env(db: str, site: Site) -> dict[str, str]:
+def site_env(db: str, site: Site, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")]))
     env["DJANGO_SETTINGS_MODULE"] = f"{site.module}.settings"
     env["BENCH_DATABASE"] = db
     env["BENCH_VAR_DIR"] = str(VAR_DIR)
+    env["BENCH_REDIS_URL"] = REDIS_URL
+    env.update(site.environment, **extra)
     return env
 
 
@@ -311,12 +357,12 @@ def free_port() -> int:
 class Server:
     """gunicorn serving one bench site on loopback; a context manager that always stops it."""
 
-    def __init__(self, db: str, site: Site, workers: int, log: Path) -> None:
+    def __init__(self, module: str, env: dict[str, str], workers: int, log: Path) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = log.open("w")
         command = [
-            sys.executable, "-m", "gunicorn", f"{site.module}.wsgi:application",
+            sys.executable, "-m", "gunicorn", f"{module}.wsgi:application",
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(workers),
             "--worker-class", "sync",
@@ -324,9 +370,7 @@ class Server:
             "--graceful-timeout", "5",
             "--log-level", "warning",
         ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, env=site_env(db, site), stdout=self.log, stderr=subprocess.STDOUT
-        )
+        self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def __enter__(self) -> Server:
         return self
@@ -392,7 +436,7 @@ class Server:
 
 
 class SiteUnderTest:
-    """One bench site on one database: its files, its seeded manifest and its server."""
+    """One bench site on one database: its files, its seeded manifest and its servers."""
 
     def __init__(self, db: str, site: Site, options: argparse.Namespace) -> None:
         self.db = db
@@ -400,7 +444,10 @@ class SiteUnderTest:
         self.options = options
         self.dir = VAR_DIR / db / site.key
         self.manifest: dict[str, Any] = {}
-        self.server: Server | None = None
+        self.servers: dict[str, Server] = {}
+
+    def runs(self, scenario: Scenario) -> bool:
+        return self.site.package or not scenario.package_only
 
     def prepare(self) -> None:
         """A fresh database, migrated and seeded; single-use bodies split into one file per round."""
@@ -409,7 +456,10 @@ class SiteUnderTest:
         print(f"[{self.db}] {self.site.title}: creating, migrating and seeding the database", flush=True)
         reset_database(self.db, self.site)
         manage(self.db, self.site, "migrate", "--noinput", "--verbosity=0")
-        seed = ["bench_seed", f"--count={self.options.tokens}", f"--out={self.dir}", "--verbosity=0"]
+        seed = [
+            "bench_seed", f"--count={self.options.tokens}", f"--pool={self.options.pool}",
+            f"--out={self.dir}", "--verbosity=0",
+        ]  # fmt: skip
         manage(self.db, self.site, *seed)
         settle_database(self.db, self.site)
         self.manifest = json.loads((self.dir / "manifest.json").read_text())
@@ -421,11 +471,17 @@ class SiteUnderTest:
                 part = lines[number * share : (number + 1) * share]
                 (self.dir / f"{kind}.round{number}.txt").write_text("".join(part))
 
-    def start(self, stack: ExitStack) -> None:
-        self.server = stack.enter_context(
-            Server(self.db, self.site, self.options.workers, self.dir / "gunicorn.log")
-        )
-        self.server.wait_ready(self.manifest["urls"]["open"])
+    def start(self, stack: ExitStack, scenarios: list[Scenario]) -> None:
+        """The site's server, and a second one with the token cache on if a scenario needs it."""
+        variants = {"default": {}}
+        if any(s.server == "token_cache" and self.runs(s) for s in scenarios):
+            variants["token_cache"] = {"BENCH_TOKEN_CACHE_SECONDS": str(TOKEN_CACHE_SECONDS)}
+        for name, extra in variants.items():
+            env = site_env(self.db, self.site, **extra)
+            log = self.dir / f"gunicorn-{name}.log"
+            server = stack.enter_context(Server(self.site.module, env, self.options.workers, log))
+            server.wait_ready(self.manifest["urls"]["open"])
+            self.servers[name] = server
 
     def check(self, scenario: Scenario) -> None:
         """One request, outside the measurement: the scenario must answer 200 with the right body."""
@@ -435,9 +491,9 @@ class SiteUnderTest:
         else:
             body = scenario.body(manifest)
         request = urllib.request.Request(
-            self.server.base_url + manifest["urls"][scenario.url],
+            self.servers[scenario.server].base_url + manifest["urls"][scenario.url],
             data=body.encode() if scenario.method == "POST" else None,
-            headers=scenario.headers(manifest),
+            headers=scenario.headers(manifest, manifest["access_token"]),
             method=scenario.method,
         )
         try:
@@ -455,9 +511,10 @@ class SiteUnderTest:
     def wrk(self, scenario: Scenario, seconds: int, round_number: int | None = None) -> dict[str, Any]:
         """Run one scenario with wrk for ``seconds``; returns the report common.lua writes.
 
-        Single-use scenarios read the bodies of their round (``round_number``).
+        Single-use scenarios read the bodies of their round (``round_number``); the others
+        that use the token pool go through it from its start each time.
         """
-        options, manifest = self.options, self.manifest
+        options, manifest, server = self.options, self.manifest, self.servers[scenario.server]
         report = self.dir / f"{scenario.name}.wrk.json"
         report.unlink(missing_ok=True)
         env = dict(os.environ)
@@ -472,17 +529,21 @@ class SiteUnderTest:
         if scenario.single_use:
             script = "once.lua"
             env["BENCH_BODIES"] = str(self.dir / f"{scenario.single_use}.round{round_number}.txt")
+        elif scenario.cycle:
+            script = "cycle.lua"
+            env["BENCH_LINES"] = str(self.dir / manifest["pool_files"][scenario.cycle])
+            env["BENCH_PLACE"] = "bearer" if scenario.bearer else "body"
         command = [
             "wrk", f"--threads={options.threads}", f"--connections={options.connections}",
             f"--duration={seconds}s", "--timeout=30s", f"--script={LUA_DIR / script}",
         ]  # fmt: skip
         for name, value in scenario.headers(manifest).items():
             command += ["--header", f"{name}: {value}"]
-        command.append(self.server.base_url + manifest["urls"][scenario.url])
-        cpu_before = self.server.worker_cpu_seconds()
+        command.append(server.base_url + manifest["urls"][scenario.url])
+        cpu_before = server.worker_cpu_seconds()
         subprocess.run(command, env=env, check=True, timeout=seconds + 60, stdout=subprocess.DEVNULL)
-        self.server.drain(manifest["urls"]["open"], options.workers)
-        cpu_after = self.server.worker_cpu_seconds()
+        server.drain(manifest["urls"]["open"], options.workers)
+        cpu_after = server.worker_cpu_seconds()
         result = json.loads(report.read_text())
         # The workers also answer what each connection had in flight when wrk stopped.
         served = result["requests"] + options.connections
@@ -508,37 +569,46 @@ def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def selected_sites(options: argparse.Namespace) -> list[Site]:
+    """This package's site once for each store, then the reference site."""
+    sites = [provider_site(store) for store in options.store] if "oauth_provider" in options.site else []
+    return sites + ([DOT_SITE] if "dot" in options.site else [])
+
+
 def measure(db: str, options: argparse.Namespace) -> dict[str, dict[str, Any]]:
     """Serve every site at once and measure them in interleaved rounds.
 
     Only the site under load uses the CPU; running the same scenario on each site
-    back to back, round after round, spreads any outside disturbance over both.
+    back to back, round after round, spreads any outside disturbance over all of them.
     Returns site key -> scenario name -> summary.
     """
-    sites = [SiteUnderTest(db, site, options) for site in SITES if site.key in options.site]
+    sites = [SiteUnderTest(db, site, options) for site in selected_sites(options)]
     scenarios = [s for s in SCENARIOS if not options.scenario or s.name in options.scenario]
     for site in sites:
         site.prepare()
-    runs: dict[str, dict[str, list]] = {site.site.key: {s.name: [] for s in scenarios} for site in sites}
+    runs: dict[str, dict[str, list]] = {
+        site.site.key: {s.name: [] for s in scenarios if site.runs(s)} for site in sites
+    }
     with ExitStack() as stack:
         for site in sites:
-            site.start(stack)
+            site.start(stack, scenarios)
             for scenario in scenarios:
-                site.check(scenario)
+                if site.runs(scenario):
+                    site.check(scenario)
             # Every worker imports its views and connects before the measurement. Only
             # the GETs: the token endpoint's are cheap to warm with the checks above
             # and costly to drain after wrk on the reference site.
             if options.warmup:
                 for scenario in scenarios:
-                    if scenario.method == "GET":
+                    if scenario.method == "GET" and site.runs(scenario):
                         site.wrk(scenario, options.warmup)
         for number in range(options.rounds):
             for scenario in scenarios:
-                ordered = sites if number % 2 == 0 else sites[::-1]
-                for site in ordered:
+                ordered = [site for site in sites if site.runs(scenario)]
+                for site in ordered if number % 2 == 0 else ordered[::-1]:
                     runs[site.site.key][scenario.name].append(site.wrk(scenario, options.duration, number))
                 rates = ", ".join(
-                    f"{site.site.title} {runs[site.site.key][scenario.name][-1]['rps']:.1f}" for site in sites
+                    f"{site.site.key} {runs[site.site.key][scenario.name][-1]['rps']:.1f}" for site in ordered
                 )
                 print(
                     f"[{db}] round {number + 1}/{options.rounds} {scenario.name}: {rates} req/s", flush=True
@@ -552,6 +622,7 @@ def measure(db: str, options: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
 
 def ratio(results: dict[str, dict[str, Any]], numerator: tuple[str, str], denominator: tuple[str, str]):
+    """requests/s of ``(site key, scenario name)`` over another's; None if either is missing."""
     try:
         top = results[numerator[0]][numerator[1]]["rps"]
         bottom = results[denominator[0]][denominator[1]]["rps"]
@@ -571,33 +642,67 @@ def problems_of(report: dict[str, Any]) -> list[str]:
     return problems
 
 
-def evaluate(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def site_roles(sites: list[Site]) -> tuple[list[str], str | None]:
+    """The keys of this package's sites, default store first, and the reference site's."""
+    return [s.key for s in sites if s.package], next((s.key for s in sites if not s.package), None)
+
+
+def ratio_pairs(sites: list[Site]) -> list[tuple[str, str]]:
+    """The ratio columns: the default store over the other store, then over the reference site."""
+    stores, reference = site_roles(sites)
+    return [(stores[0], other) for other in [*stores[1:], reference] if stores and other]
+
+
+def evaluate(results: dict[str, dict[str, Any]], sites: list[Site]) -> list[dict[str, Any]]:
+    """Every target, measured on each store; ``measured`` and ``met`` are the default store's."""
+    stores, reference = site_roles(sites)
     rows = []
     for target in TARGETS:
-        measured = ratio(results, target.numerator, target.denominator)
+        by_store = {}
+        for store in stores:
+            side = {PACKAGE: store, REFERENCE: reference}
+            numerator = (side[target.numerator[1]], target.numerator[0])
+            denominator = (side[target.denominator[1]], target.denominator[0])
+            by_store[store] = ratio(results, numerator, denominator)
+        measured = by_store.get(stores[0]) if stores else None
+        met = None if measured is None or target.minimum is None else measured >= target.minimum
         rows.append(
             {
                 "target": target.label,
                 "minimum": target.minimum,
+                "store": stores[0] if stores else None,
                 "measured": measured,
-                "met": None if measured is None else measured >= target.minimum,
+                "met": met,
+                "by_store": by_store,
             }
         )
     return rows
 
 
-def table(results: dict[str, dict[str, Any]], targets: list[dict[str, Any]]) -> str:
-    ours, dot = SITES[0].key, SITES[1].key
+def shown_ratio(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2f}x" if value < 10 else f"{value:.1f}x"
+
+
+def table(results: dict[str, dict[str, Any]], sites: list[Site], targets: list[dict[str, Any]]) -> str:
     columns = f"{'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>7}"
+    pairs = ratio_pairs(sites)
     lines = [
-        f"{'scenario':<22} {'oauth_provider':^31}   {'django-oauth-toolkit':^31}   {'ratio':>6}",
-        f"{'':<22} {columns}   {columns}   {'req/s':>6}",
+        f"{'scenario':<22} "
+        + "   ".join(f"{site.title:^31}" for site in sites)
+        + "   "
+        + ("req/s ratio" if len(pairs) > 1 else "ratio" if pairs else "").rjust(8 * len(pairs) - 1),
+        f"{'':<22} "
+        + "   ".join(columns for _ in sites)
+        + "   "
+        + " ".join(f"{a}/{b}".rjust(7) for a, b in pairs),
     ]
     problems = []
     for scenario in SCENARIOS:
         cells = []
-        for site in (ours, dot):
-            summary = results.get(site, {}).get(scenario.name)
+        for site in sites:
+            summary = results.get(site.key, {}).get(scenario.name)
             if summary is None:
                 cells.append(f"{'-':>8} {'-':>7} {'-':>7} {'-':>7}")
                 continue
@@ -605,19 +710,31 @@ def table(results: dict[str, dict[str, Any]], targets: list[dict[str, Any]]) -> 
                 f"{summary['rps']:>8.1f} {summary['p50_ms']:>7.1f} {summary['p99_ms']:>7.1f} "
                 f"{summary['worker_cpu_ms']:>7.2f}"
             )
-            problems += [f"{site} {scenario.name}: {problem}" for problem in summary["problems"]]
-        measured = ratio(results, (ours, scenario.name), (dot, scenario.name))
-        shown = f"{measured:>5.1f}x" if measured is not None else f"{'-':>6}"
-        lines.append(f"{scenario.name:<22} {cells[0]}   {cells[1]}   {shown}")
-    lines.append("")
-    lines.append(f"{'target (oauth_provider req/s)':<40} {'measured':>9} {'goal':>9}")
-    for row in targets:
-        goal = ">= " + format(row["minimum"], "g")
-        if row["measured"] is None:
-            lines.append(f"{row['target']:<40} {'-':>9} {goal:>9}  -")
-        else:
-            mark = "PASS" if row["met"] else "MISS"
-            lines.append(f"{row['target']:<40} {row['measured']:>9.2f} {goal:>9}  {mark}")
+            problems += [f"{site.key} {scenario.name}: {problem}" for problem in summary["problems"]]
+        if all(cell.lstrip().startswith("-") for cell in cells):
+            continue
+        shown = " ".join(
+            shown_ratio(ratio(results, (a, scenario.name), (b, scenario.name))).rjust(7) for a, b in pairs
+        )
+        lines.append(f"{scenario.name:<22} " + "   ".join(cells) + f"   {shown}")
+    stores, _ = site_roles(sites)
+    if stores:
+        lines.append("")
+        lines.append(
+            f"{'target (ratio of req/s)':<40} "
+            + " ".join(f"{store:>7}" for store in stores)
+            + f" {'goal':>9}"
+        )
+        for row in targets:
+            values = " ".join(shown_ratio(row["by_store"][store]).rjust(7) for store in stores)
+            if row["minimum"] is None:
+                lines.append(f"{row['target']:<40} {values} {'-':>9}")
+                continue
+            goal = ">= " + format(row["minimum"], "g")
+            mark = "-" if row["met"] is None else "PASS" if row["met"] else "MISS"
+            lines.append(f"{row['target']:<40} {values} {goal:>9}  {mark}")
+        if len(stores) > 1:
+            lines.append(f"PASS and MISS are for the {stores[0]} store, the package's default.")
     if problems:
         lines.append("")
         lines += [f"INVALID: {problem}" for problem in problems]
@@ -640,17 +757,19 @@ def versions() -> dict[str, str]:
 def run_database(db: str, options: argparse.Namespace) -> bool:
     """Bench every site on ``db``; prints the table, writes the JSON, True if every run was valid."""
     started = time.monotonic()
+    reset_redis()
     load_before = os.getloadavg()[0]
     results = measure(db, options)
     load_after = os.getloadavg()[0]
-    targets = evaluate(results)
+    sites = selected_sites(options)
+    targets = evaluate(results, sites)
     version = database_version(db)
     header = (
         f"{version}; {options.workers} gunicorn sync workers; wrk {options.threads} thread(s), "
         f"{options.connections} connections; median of {options.rounds} rounds of {options.duration} s; "
         f"{os.cpu_count()} CPUs, load average {load_before:.1f} before, {load_after:.1f} after"
     )
-    text = table(results, targets)
+    text = table(results, sites, targets)
     print(f"\n{header}\n\n{text}\n", flush=True)
     if load_before > 0.5 * (os.cpu_count() or 1):
         print("note: the machine was busy before the run; the numbers are noisy.\n")
@@ -675,11 +794,16 @@ def run_database(db: str, options: argparse.Namespace) -> bool:
             "seconds_per_round": options.duration,
             "warmup_seconds": options.warmup,
             "single_use_tokens": options.tokens,
+            "access_token_pool": options.pool,
+            "stores": options.store,
+            "token_cache_seconds": TOKEN_CACHE_SECONDS,
         },
+        "sites": {site.key: site.title for site in sites},
         "scenarios": {s.name: s.description for s in SCENARIOS},
         "results": results,
-        "ratios_to_dot": {
-            s.name: ratio(results, ("oauth_provider", s.name), ("dot", s.name)) for s in SCENARIOS
+        "ratios": {
+            f"{a}/{b}": {s.name: ratio(results, (a, s.name), (b, s.name)) for s in SCENARIOS}
+            for a, b in ratio_pairs(sites)
         },
         "targets": targets,
         "table": text.splitlines(),
@@ -694,12 +818,12 @@ def run_database(db: str, options: argparse.Namespace) -> bool:
 # -- scale mode -----------------------------------------------------------------------------
 
 #: What --scale measures: lookups by an indexed value, and inserts into the big tables.
-SCALE_SCENARIOS = ["protected_get_uncached", "introspection", "client_credentials"]
+SCALE_SCENARIOS = ["protected_get", "introspection", "client_credentials"]
 
 
 def measure_scale(db: str, options: argparse.Namespace) -> dict[int, dict[str, dict[str, Any]]]:
-    """This package's site at each --scale size: size -> scenario name -> summary."""
-    site = SiteUnderTest(db, SITES[0], options)
+    """This package's site (the first --store) at each --scale size: size -> scenario name -> summary."""
+    site = SiteUnderTest(db, provider_site(options.store[0]), options)
     scenarios = [s for s in SCENARIOS if s.name in SCALE_SCENARIOS]
     results: dict[int, dict[str, dict[str, Any]]] = {}
     for size in options.scale:
@@ -711,7 +835,7 @@ def measure_scale(db: str, options: argparse.Namespace) -> dict[int, dict[str, d
         print(f"[{db}] padded in {time.monotonic() - started:.0f} s", flush=True)
         runs: dict[str, list] = {s.name: [] for s in scenarios}
         with ExitStack() as stack:
-            site.start(stack)
+            site.start(stack, scenarios)
             for scenario in scenarios:
                 site.check(scenario)
                 if options.warmup and scenario.method == "GET":
@@ -756,12 +880,14 @@ def scale_table(results: dict[int, dict[str, dict[str, Any]]]) -> str:
 def run_scale(db: str, options: argparse.Namespace) -> bool:
     """Scale mode on ``db``: prints the table, writes bench/results/scale-<db>.json."""
     started = time.monotonic()
+    reset_redis()
     load_before = os.getloadavg()[0]
     results = measure_scale(db, options)
     text = scale_table(results)
     version = database_version(db)
     print(
-        f"\n{version}; {options.workers} gunicorn sync workers; wrk {options.connections} connections; "
+        f"\n{version}; the {options.store[0]} store; {options.workers} gunicorn sync workers; "
+        f"wrk {options.connections} connections; "
         f"median of {options.rounds} rounds of {options.duration} s; {os.cpu_count()} CPUs, "
         f"load average {load_before:.1f} before\n\n{text}\n",
         flush=True,
@@ -778,6 +904,8 @@ def run_scale(db: str, options: argparse.Namespace) -> bool:
             "connections": options.connections,
             "rounds": options.rounds,
             "seconds_per_round": options.duration,
+            "access_token_pool": options.pool,
+            "store": options.store[0],
             "sizes": options.scale,
         },
         "scenarios": {s.name: s.description for s in SCENARIOS if s.name in SCALE_SCENARIOS},
@@ -803,8 +931,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--tokens", type=int, default=9000, help="refresh tokens and codes seeded per site (default 9000)"
     )
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=5000,
+        help="access tokens seeded per site for the GETs and introspection (default 5000)",
+    )
     parser.add_argument("--scenario", action="append", choices=[s.name for s in SCENARIOS], help="repeatable")
-    parser.add_argument("--site", action="append", choices=[s.key for s in SITES], help="repeatable")
+    parser.add_argument(
+        "--site", action="append", choices=["oauth_provider", "dot"], help="repeatable (default both)"
+    )
+    parser.add_argument(
+        "--store",
+        action="append",
+        choices=STORES,
+        help="TOKEN_STORE of this package's site; repeatable, each store a site of its own (default both)",
+    )
     parser.add_argument(
         "--scale",
         action="append",
@@ -815,7 +957,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     options = parser.parse_args(argv)
     options.db = options.db or ["sqlite"]
-    options.site = options.site or [s.key for s in SITES]
+    options.site = options.site or ["oauth_provider", "dot"]
+    # The default store first: the targets are its.
+    options.store = [store for store in STORES if store in (options.store or STORES)]
     if not 1 <= options.duration <= 60:
         parser.error("--duration must be between 1 and 60 seconds")
     if not 1 <= options.rounds <= 10:
@@ -824,6 +968,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--warmup must be between 0 and 10 seconds")
     if not 100 * options.rounds <= options.tokens <= 200_000:
         parser.error("--tokens must be between 100 per round and 200000")
+    if not 1 <= options.pool <= 200_000:
+        parser.error("--pool must be between 1 and 200000")
     if options.scale:
         if options.db != ["postgres"]:
             parser.error("--scale needs --db postgres (the tables are padded with generate_series)")

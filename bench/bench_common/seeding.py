@@ -1,11 +1,14 @@
 """What both sites' ``bench_seed`` commands share.
 
-The command creates the user and the clients, one long-lived access token (for the
-protected view and introspection), and ``--count`` refresh tokens and authorization
-codes (with PKCE S256), each for one request only: a refresh token is rotated and a
-code is spent when used. Rows are written in bulk, in the format the site's own token
-endpoint writes them. The command writes the form bodies that spend them, one a line,
-and ``manifest.json`` with the credentials and URLs the driver needs.
+The command creates the user and the clients; a pool of ``--pool`` long-lived access
+tokens, each its own row in a token family of its own, which the protected views and
+introspection cycle through, a different one each request; and ``--count`` refresh
+tokens and authorization codes (with PKCE S256), each for one request only: a refresh
+token is rotated and a code is spent when used. Rows are written in bulk, in the format
+the site's own token endpoint writes them. The command writes the pool's tokens and the
+introspection bodies that name them, and the form bodies that spend the refresh tokens
+and codes, one a line, and ``manifest.json`` with the credentials and URLs the driver
+needs.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ def refresh_body(refresh_token: str) -> str:
     return urlencode({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
 
+def introspection_body(access_token: str) -> str:
+    return urlencode({"token": access_token, "token_type_hint": "access_token"})
+
+
 def code_body(code: str, verifier: str) -> str:
     return urlencode(
         {
@@ -67,6 +74,7 @@ class BaseSeedCommand(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, default=10000, help="Refresh tokens and codes to create.")
+        parser.add_argument("--pool", type=int, default=5000, help="Access tokens in the pool.")
         parser.add_argument("--out", required=True, help="Directory for manifest.json and the body files.")
 
     # -- what a site provides -------------------------------------------------------
@@ -75,7 +83,8 @@ class BaseSeedCommand(BaseCommand):
         raise NotImplementedError
 
     def urls(self) -> dict[str, str]:
-        """Paths of ``token``, ``introspect``, ``protected``, ``protected_uncached`` and ``open``."""
+        """Paths of ``token``, ``introspect``, ``protected`` and ``open``, and ``floor`` if the
+        site serves it."""
         raise NotImplementedError
 
     def access_token_fields(self, token_family: uuid.UUID) -> dict[str, Any]:
@@ -90,7 +99,7 @@ class BaseSeedCommand(BaseCommand):
 
     # -- the seeding ------------------------------------------------------------------
 
-    def handle(self, *args: Any, count: int, out: str, **options: Any) -> None:
+    def handle(self, *args: Any, count: int, pool: int, out: str, **options: Any) -> None:
         out_dir = Path(out)
         out_dir.mkdir(parents=True, exist_ok=True)
         with transaction.atomic():
@@ -100,13 +109,18 @@ class BaseSeedCommand(BaseCommand):
                 for role, (client_id, secret) in credentials.CLIENTS.items()
             }
             web = clients["web"]
-            access_token = generate_token()
-            self.create_access_tokens(user, web, [access_token], [uuid.uuid4()], timedelta(days=1))
+            access_tokens = [generate_token() for _ in range(pool)]
+            families = [uuid.uuid4() for _ in access_tokens]
+            self.create_access_tokens(user, web, access_tokens, families, timedelta(days=1))
             refresh_tokens = [generate_token() for _ in range(count + 1)]
             self.create_refresh_tokens(user, web, refresh_tokens)
             codes = [(generate_token(), *pkce_pair()) for _ in range(count + 1)]
             self.create_codes(user, web, codes)
 
+        (out_dir / "access_tokens.txt").write_text("".join(t + "\n" for t in access_tokens))
+        (out_dir / "introspection.txt").write_text(
+            "".join(introspection_body(t) + "\n" for t in access_tokens)
+        )
         # The first of each is the driver's check that the site works before the load.
         (out_dir / "refresh.txt").write_text("".join(refresh_body(t) + "\n" for t in refresh_tokens[1:]))
         (out_dir / "code.txt").write_text("".join(code_body(c, v) + "\n" for c, v, _ in codes[1:]))
@@ -116,17 +130,22 @@ class BaseSeedCommand(BaseCommand):
             "username": credentials.USERNAME,
             "password": credentials.PASSWORD,
             "scope": credentials.SCOPE,
-            "access_token": access_token,
+            "access_token": access_tokens[0],
             "check_bodies": {
                 "refresh": refresh_body(refresh_tokens[0]),
                 "code": code_body(codes[0][0], codes[0][1]),
             },
             "body_files": {"refresh": "refresh.txt", "code": "code.txt"},
+            "pool_files": {"bearer": "access_tokens.txt", "introspection": "introspection.txt"},
             "count": count,
+            "pool": pool,
         }
         (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
         if options["verbosity"]:
-            self.stdout.write(f"seeded {count} refresh tokens and {count} authorization codes in {out_dir}")
+            self.stdout.write(
+                f"seeded {pool} access tokens, {count} refresh tokens and {count} authorization codes "
+                f"in {out_dir}"
+            )
 
     def create_access_tokens(
         self, user: Any, client: Any, values: list[str], families: list[uuid.UUID], lifetime: timedelta

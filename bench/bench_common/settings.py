@@ -1,9 +1,11 @@
 """Settings both bench sites share, so that only the OAuth layer differs between them.
 
 Production-like: DEBUG off, no request logging (Django logs nothing per request with
-DEBUG off; gunicorn runs without an access log), persistent database connections.
-``BENCH_DATABASE`` picks the database: ``sqlite`` (a file under ``bench/var/``) or
-``postgres`` (``PGHOST``, ``PGPORT``, ``PGUSER``; default ``postgres@127.0.0.1:5432``).
+DEBUG off; gunicorn runs without an access log), persistent database connections, and
+Django's Redis cache as the default cache. ``BENCH_DATABASE`` picks the database:
+``sqlite`` (a file under ``bench/var/``) or ``postgres`` (``PGHOST``, ``PGPORT``,
+``PGUSER``; default ``postgres@127.0.0.1:5432``). ``BENCH_REDIS_URL`` names the Redis
+database (default ``redis://127.0.0.1:6379/7``), which the driver empties before a run.
 """
 
 import os
@@ -13,6 +15,7 @@ import django
 
 BENCH_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BENCH_VAR_DIR", BENCH_DIR / "var"))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 SECRET_KEY = "bench-only-not-secret"
 DEBUG = False
@@ -89,4 +92,13 @@ def database(name: str) -> dict:
         "NAME": VAR_DIR / f"{name}.sqlite3",
         "OPTIONS": options,
         "CONN_MAX_AGE": 600,
+    }
+
+
+def redis_cache(key_prefix: str) -> dict:
+    """The default cache of a site, in Redis; ``key_prefix`` keeps each site's keys apart."""
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": key_prefix,
     }

@@ -4,8 +4,6 @@ from . import views
 
 urlpatterns = [
     path("api/hello/", views.ProtectedHelloView.as_view(), name="protected"),
-    # django-oauth-toolkit has no token cache: the same view under both names.
-    path("api/hello/uncached/", views.ProtectedHelloView.as_view(), name="protected_uncached"),
     path("api/hello/open/", views.OpenHelloView.as_view(), name="open"),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
 ]

@@ -37,6 +37,5 @@ class Command(BaseSeedCommand):
             "token": reverse("oauth2_provider:token"),
             "introspect": reverse("oauth2_provider:introspect"),
             "protected": reverse("protected"),
-            "protected_uncached": reverse("protected_uncached"),
             "open": reverse("open"),
         }

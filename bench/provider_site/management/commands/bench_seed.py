@@ -41,7 +41,7 @@ class Command(BaseSeedCommand):
             "token": reverse("oauth_provider:token"),
             "introspect": reverse("oauth_provider:introspect"),
             "protected": reverse("protected"),
-            "protected_uncached": reverse("protected_uncached"),
+            "floor": reverse("floor"),
             "open": reverse("open"),
         }
 
