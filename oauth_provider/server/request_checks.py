@@ -15,7 +15,7 @@ from django.http.multipartparser import MultiPartParserError
 from ..core.errors import InvalidRequest, OAuthError
 from ..settings import provider_settings
 
-__all__ = ["form_post_problem", "parameter_problem", "unparsable_problem"]
+__all__ = ["charset_problem", "form_post_problem", "parameter_problem", "unparsable_problem"]
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 # RFC 8707 lets `resource` repeat; nothing we accept does.
@@ -57,6 +57,17 @@ def unparsable_problem(request: HttpRequest) -> OAuthError | None:
     return None
 
 
+def charset_problem(request: HttpRequest) -> OAuthError | None:
+    """A form body declared in a charset other than UTF-8 (RFC 6749 Appendix B; Django 5
+    refuses to parse one, Django 4.2 would decode it)."""
+    if request.content_type != FORM_CONTENT_TYPE:
+        return None
+    charset = (request.content_params or {}).get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        return InvalidRequest(f"An {FORM_CONTENT_TYPE} body must be UTF-8, not {charset[:40]}.")
+    return None
+
+
 def form_post_problem(request: HttpRequest) -> OAuthError | None:
     """A token, revocation or introspection request that is not a clean form POST."""
     if request.method != "POST":
@@ -69,11 +80,7 @@ def form_post_problem(request: HttpRequest) -> OAuthError | None:
         return InvalidRequest(
             f"The request body must be {FORM_CONTENT_TYPE}, not {request.content_type or 'missing'}."
         )
-    charset = (request.content_params or {}).get("charset", "utf-8").lower()
-    if charset not in ("utf-8", "utf8"):
-        # RFC 6749 Appendix B: UTF-8 only. Django 4.2 would decode other charsets.
-        return InvalidRequest(f"An {FORM_CONTENT_TYPE} body must be UTF-8, not {charset[:40]}.")
-    problem = unparsable_problem(request)
+    problem = charset_problem(request) or unparsable_problem(request)
     if problem is not None:
         return problem
     if request.GET:

@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from ...core.errors import OAuthError
 from ...settings import provider_settings
-from ..request_checks import unparsable_problem
+from ..request_checks import charset_problem, unparsable_problem
 
 __all__ = ["error_page", "parse_then_protect"]
 
@@ -37,7 +37,7 @@ def parse_then_protect(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
     @wraps(view)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        problem = unparsable_problem(request)
+        problem = charset_problem(request) or unparsable_problem(request)
         if problem is not None:
             return error_page(request, problem)
         return protected(request, *args, **kwargs)
