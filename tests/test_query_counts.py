@@ -227,3 +227,28 @@ def test_with_a_save_receiver_each_token_is_saved_by_the_orm(flow, confidential_
     assert len(saved) == 1
     pk, access_token_id, created = saved[0]
     assert created and pk is not None and access_token_id is not None
+
+
+@pytest.mark.usefixtures("sql_store")
+def test_a_token_check_reads_a_few_columns_and_builds_instances_only_when_asked(
+    flow, confidential_client, owner, django_assert_num_queries
+):
+    """The "sql" store's access token lookup: one query, the check reads its columns without
+    building models; the instances come from the same row, the owner whole, the client
+    without the columns a check skips (its secret, URIs, texts), which one more query loads."""
+    from oauth_provider.core.hashing import hash_token
+    from oauth_provider.storage.token_store import token_store
+
+    token = flow.tokens_for(confidential_client, scope="read")["access_token"]
+    with django_assert_num_queries(1):
+        found = token_store().access_token(hash_token(token))
+        assert (found.client_id, found.client_is_active, found.username) == (
+            confidential_client.client_id,
+            True,
+            owner.get_username(),
+        )
+        instance = found.instance()
+        assert instance.user.get_username() == owner.get_username()
+        assert instance.application.client_id == confidential_client.client_id
+    with django_assert_num_queries(1):
+        assert instance.application.redirect_uris == confidential_client.redirect_uris

@@ -59,26 +59,28 @@ def validate_locally(value: str, *, use_cache: bool = True) -> AccessTokenInfo:
         entry = token_cache.get(checksum)
         if entry is not None:
             return _from_cache(entry)
-    token = token_store().access_token(checksum)
-    if token is None:
+    found = token_store().access_token(checksum)
+    if found is None:
         raise InvalidToken("The access token is unknown or was revoked.")
-    if token.expires <= timezone.now():
+    expires = found.expires
+    if expires <= timezone.now():
         raise InvalidToken("The access token has expired.")
-    application = token.application
-    if application is None or not application.is_active:
+    if not found.client_is_active:
         raise InvalidToken("The client this access token was issued to is disabled.")
-    user = token.user
-    if user is not None and not user.is_active:
+    has_owner = found.user_id is not None
+    if has_owner and not found.user_is_active:
         raise InvalidToken("The resource owner's account is disabled.")
+    # The model instances are built only if the view asks for them.
+    token: Any = SimpleLazyObject(found.instance)
     info = AccessTokenInfo(
-        scopes=frozenset(parse_scope(token.scope)),
-        client_id=application.client_id,
-        user=user if user is not None else AnonymousUser(),
-        expires=token.expires,
-        subject=user.get_username() if user is not None else None,
+        scopes=frozenset(parse_scope(found.scope)),
+        client_id=found.client_id or "",
+        user=SimpleLazyObject(lambda: token.user) if has_owner else AnonymousUser(),
+        expires=expires,
+        subject=found.username if has_owner else None,
         token=token,
     )
     if use_cache:
-        accepted = _Accepted(Snapshot(token), info.scopes, info.client_id, token.expires, info.subject)
-        token_cache.put(checksum, token.pk, accepted, token.expires.timestamp())
+        accepted = _Accepted(Snapshot(found.instance()), info.scopes, info.client_id, expires, info.subject)
+        token_cache.put(checksum, found.pk, accepted, expires.timestamp())
     return info

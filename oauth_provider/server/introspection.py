@@ -42,9 +42,10 @@ def _common(token: Any, issuer: str) -> dict[str, Any]:
 
 
 def _access_token(value: str, client: Any, issuer: str) -> dict[str, Any] | None:
-    token = token_store().access_token(hash_token(value))
-    if token is None:
+    found = token_store().access_token(hash_token(value))
+    if found is None:
         return None
+    token = found.instance()
     if token.is_expired() or not _usable(token) or not _visible_to(token, client):
         return INACTIVE
     return {**_common(token, issuer), "token_type": "Bearer", "exp": int(token.expires.timestamp())}

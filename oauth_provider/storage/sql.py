@@ -34,8 +34,11 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, router, transaction
 from django.db.models import NOT_PROVIDED, Model, QuerySet, TextField
 from django.db.models.expressions import RawSQL
@@ -50,7 +53,7 @@ from oauth2_provider.models import (
 )
 
 from ..settings import provider_settings
-from .token_store import AlreadyUsed, ClientsServed, NewTokens, ORMTokenStore, RowChanged
+from .token_store import AlreadyUsed, ClientsServed, FoundAccessToken, NewTokens, ORMTokenStore, RowChanged
 
 __all__ = [
     "PreparedLookup",
@@ -194,8 +197,29 @@ class _Compiled:
     model_slice: slice
     populators: list[Any]
     version_index: int | None
+    #: Where each named column (``PreparedLookup(columns=...)``) is in a row.
+    named: dict[str, int]
 
-    def instance(self, row: list[Any]) -> Model:
+    def convert(self, row: tuple[Any, ...]) -> list[Any]:
+        """A fetched row with the database's converters applied to every column."""
+        if not self.converters:
+            return list(row)
+        return next(self.compiler.apply_converters([row], self.converters))
+
+    def values(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        """The named columns of a fetched row, converted: what a check needs, without the rest."""
+        connection = connections[self.alias]
+        found = {}
+        for name, position in self.named.items():
+            value = row[position]
+            converters, expression = self.converters.get(position, ((), None))
+            for converter in converters:
+                value = converter(value, expression, connection)
+            found[name] = value
+        return found
+
+    def instance(self, row: tuple[Any, ...]) -> Model:
+        row = self.convert(row)  # type: ignore[assignment]
         obj = self.model.from_db(self.alias, self.init_list, row[self.model_slice])
         for populator in self.populators:
             populator.populate(row, obj)
@@ -206,11 +230,17 @@ class _Compiled:
 
 @dataclass(frozen=True)
 class PreparedRow:
-    """A fetched row, converted to Python values; :meth:`instance` builds a new model
-    instance (with its ``select_related`` objects) from it each time it is called."""
+    """A fetched row, as the database sent it: :meth:`value` converts one column to its
+    Python value, and :meth:`instance` builds a new model instance (with its
+    ``select_related`` objects) from the whole row each time it is called. A check that
+    reads a few columns pays for those only."""
 
     compiled: _Compiled
-    row: list[Any]
+    row: tuple[Any, ...]
+
+    def values(self) -> dict[str, Any]:
+        """The converted values of the lookup's named columns."""
+        return self.compiled.values(self.row)
 
     def instance(self) -> Any:
         return self.compiled.instance(self.row)
@@ -221,7 +251,10 @@ class PreparedLookup:
     lookup returns its first row, unordered. ``get_model`` is called on every lookup,
     so a swapped model is honoured. ``write`` routes the lookup to the database for
     writes: set it when ``build`` locks rows (``select_for_update``). ``versioned``
-    reads each row's version too, on PostgreSQL and SQLite (:func:`row_version`)."""
+    reads each row's version too, on PostgreSQL and SQLite (:func:`row_version`).
+    ``columns(model)`` names fields (of the model and of its ``select_related`` models)
+    that :meth:`PreparedRow.values` reads without building instances; a field the
+    query does not select as a column is left out."""
 
     def __init__(
         self,
@@ -230,11 +263,13 @@ class PreparedLookup:
         *,
         write: bool = False,
         versioned: bool = False,
+        columns: Callable[[type[Model]], dict[str, Any]] | None = None,
     ) -> None:
         self.get_model = get_model
         self.build = build
         self.write = write
         self.versioned = versioned
+        self.columns = columns
         self._compiled: weakref.WeakKeyDictionary[Any, dict[type[Model], _Compiled]] = (
             weakref.WeakKeyDictionary()
         )
@@ -268,7 +303,17 @@ class PreparedLookup:
             model_slice=slice(start, end),
             populators=_related_populators(queryset, klass_info, select, alias),
             version_index=compiler.annotation_col_map[_VERSION] if versioned else None,
+            named=self._named_positions(model, select[: compiler.col_count]),
         )
+
+    def _named_positions(self, model: type[Model], select: Any) -> dict[str, int]:
+        if self.columns is None:
+            return {}
+        positions = {
+            column[0].target: index for index, column in enumerate(select) if hasattr(column[0], "target")
+        }
+        wanted = self.columns(model)
+        return {name: positions[field] for name, field in wanted.items() if field in positions}
 
     def _for(self, model: type[Model]) -> _Compiled:
         alias = router.db_for_write(model) if self.write else router.db_for_read(model)
@@ -292,10 +337,7 @@ class PreparedLookup:
             found = cursor.fetchone()
         if found is None:
             return None
-        row = list(found)
-        if compiled.converters:
-            row = next(compiled.compiler.apply_converters([row], compiled.converters))
-        return PreparedRow(compiled, row)
+        return PreparedRow(compiled, tuple(found))
 
     def first(self, value: str) -> Any | None:
         """The first instance matching ``value``, or ``None``."""
@@ -776,13 +818,99 @@ REFRESH_TOKEN_BY_CHECKSUM = PreparedLookup(
     lambda model, checksum: model.objects.select_related("user").filter(token_checksum=checksum),
     write=True,
 )
+
+
+def _checked_columns(model: type[Model]) -> dict[str, Any]:
+    """What validating an access token reads: its own columns, its client's and its owner's."""
+    application, user = get_application_model(), get_user_model()
+    columns = {
+        "pk": model._meta.pk,
+        "expires": model._meta.get_field("expires"),
+        "scope": model._meta.get_field("scope"),
+        "application_id": model._meta.get_field("application"),
+        "user_id": model._meta.get_field("user"),
+        "client_id": application._meta.get_field("client_id"),
+        "client_is_active": application._meta.get_field("is_active"),
+        "username": user._meta.get_field(user.USERNAME_FIELD),
+    }
+    try:
+        columns["user_is_active"] = user._meta.get_field("is_active")
+    except FieldDoesNotExist:  # a custom user model without the field: always active
+        pass
+    return columns
+
+
+def _client_columns_a_check_skips() -> list[str]:
+    """The client's columns a token check does not read (its secrets, URIs, texts), left out
+    of the lookup; an instance that needs one loads it on first use, as Django does for
+    deferred fields."""
+    kept = {"id", "client_id", "is_active"}
+    return [
+        f"application__{field.name}"
+        for field in get_application_model()._meta.concrete_fields
+        if field.name not in kept
+    ]
+
+
 #: The access token by the SHA-256 of its value (a unique index), with its client and owner.
 ACCESS_TOKEN_BY_CHECKSUM = PreparedLookup(
     get_access_token_model,
-    lambda model, checksum: model.objects.select_related("application", "user").filter(
-        token_checksum=checksum
+    lambda model, checksum: (
+        model.objects.select_related("application", "user")
+        .defer(*_client_columns_a_check_skips())
+        .filter(token_checksum=checksum)
     ),
+    columns=_checked_columns,
 )
+
+
+class _FoundRow(FoundAccessToken):
+    """An access token's row: the checks read a few of its columns, and its model instances
+    are built only if the view asks for them (``request.user``, ``request.auth.token``)."""
+
+    def __init__(self, row: PreparedRow) -> None:
+        self._row = row
+        self._token: Any = None
+        self._values = row.values()
+
+    def instance(self) -> Any:
+        if self._token is None:
+            self._token = self._row.instance()
+        return self._token
+
+    @property
+    def pk(self) -> Any:
+        return self._values["pk"]
+
+    @property
+    def expires(self) -> datetime:
+        return self._values["expires"]
+
+    @property
+    def scope(self) -> str:
+        return self._values["scope"]
+
+    @property
+    def client_id(self) -> str | None:
+        return self._values["client_id"] if self._values["application_id"] is not None else None
+
+    @property
+    def client_is_active(self) -> bool:
+        return self._values["application_id"] is not None and bool(self._values["client_is_active"])
+
+    @property
+    def user_id(self) -> Any | None:
+        return self._values["user_id"]
+
+    @property
+    def user_is_active(self) -> bool:
+        if self._values["user_id"] is None:
+            return False
+        return bool(self._values.get("user_is_active", True))
+
+    @property
+    def username(self) -> str | None:
+        return self._values["username"] if self._values["user_id"] is not None else None
 
 
 def _spending(tokens: NewTokens) -> Update | None:
@@ -824,8 +952,9 @@ class SQLTokenStore(ORMTokenStore):
     def refresh_token(self, checksum: str) -> Any | None:
         return REFRESH_TOKEN_BY_CHECKSUM.first(checksum)
 
-    def access_token(self, checksum: str) -> Any | None:
-        return ACCESS_TOKEN_BY_CHECKSUM.first(checksum)
+    def access_token(self, checksum: str) -> FoundAccessToken | None:
+        row = ACCESS_TOKEN_BY_CHECKSUM.row(checksum)
+        return _FoundRow(row) if row is not None else None
 
     def mark_code_used(self, code: Model, now: Any) -> bool:
         return bool(update(type(code), code.pk, unless_set="consumed", consumed=now))

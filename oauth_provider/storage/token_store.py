@@ -37,6 +37,7 @@ from . import transactions
 __all__ = [
     "AlreadyUsed",
     "ClientsServed",
+    "FoundAccessToken",
     "NewTokens",
     "ORMTokenStore",
     "RowChanged",
@@ -96,6 +97,54 @@ class Snapshot:
         return pickle.loads(self._pickled)  # noqa: S301 - our own bytes, never input
 
 
+class FoundAccessToken:
+    """An access token as a lookup found it: the values a check reads, and :meth:`instance`,
+    the model instance with its ``application`` and ``user``."""
+
+    def __init__(self, token: Any) -> None:
+        self._token = token
+
+    def instance(self) -> Any:
+        return self._token
+
+    @property
+    def pk(self) -> Any:
+        return self.instance().pk
+
+    @property
+    def expires(self) -> datetime:
+        return self.instance().expires
+
+    @property
+    def scope(self) -> str:
+        return self.instance().scope
+
+    @property
+    def client_id(self) -> str | None:
+        """The client's ``client_id``; ``None`` when the token has lost its client."""
+        application = self.instance().application
+        return application.client_id if application is not None else None
+
+    @property
+    def client_is_active(self) -> bool:
+        application = self.instance().application
+        return application is not None and application.is_active
+
+    @property
+    def user_id(self) -> Any | None:
+        return self.instance().user_id
+
+    @property
+    def user_is_active(self) -> bool:
+        user = self.instance().user
+        return user is not None and getattr(user, "is_active", True)
+
+    @property
+    def username(self) -> str | None:
+        user = self.instance().user
+        return user.get_username() if user is not None else None
+
+
 class ClientsServed:
     """The clients one token request took from a store's memory: none, for a store that
     keeps none. See :meth:`TokenStore.serving`."""
@@ -129,7 +178,7 @@ class TokenStore:
         """The RefreshToken whose ``token_checksum`` is ``checksum``, with its ``user``."""
         raise NotImplementedError
 
-    def access_token(self, checksum: str) -> Any | None:
+    def access_token(self, checksum: str) -> FoundAccessToken | None:
         """The AccessToken whose ``token_checksum`` is ``checksum``, with its ``application``
         and ``user``."""
         raise NotImplementedError
@@ -159,9 +208,10 @@ class ORMTokenStore(TokenStore):
         found = get_refresh_token_model().objects.select_related("user").filter(token_checksum=checksum)
         return found.order_by().first()
 
-    def access_token(self, checksum: str) -> Any | None:
+    def access_token(self, checksum: str) -> FoundAccessToken | None:
         found = get_access_token_model().objects.select_related("application", "user")
-        return found.filter(token_checksum=checksum).order_by().first()
+        token = found.filter(token_checksum=checksum).order_by().first()
+        return FoundAccessToken(token) if token is not None else None
 
     def mark_code_used(self, code: Model, now: datetime) -> bool:
         return bool(
