@@ -141,6 +141,7 @@ bench:
 	@$(BIN)/python -c "import oauth_provider, gunicorn, psycopg, redis" 2>/dev/null || \
 		$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py --db sqlite --db postgres $(BENCH_ARGS)
+	$(BIN)/python bench/limiter.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info docs/_build .pytest_cache .mypy_cache .ruff_cache .tox
