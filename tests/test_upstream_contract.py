@@ -93,3 +93,63 @@ def test_every_setting_we_give_django_oauth_toolkit_is_one_it_reads():
     """A setting django-oauth-toolkit renamed would be ignored, its default in force."""
     unknown = sorted(set(our_dot_settings()) - set(dot_settings.DEFAULTS))
     assert not unknown, f"django-oauth-toolkit no longer knows {unknown}"
+
+
+# -- Django internals the hand-written store (oauth_provider/storage/sql.py) compiles with ---------
+
+
+@pytest.mark.django_db
+def test_djangos_compiler_exposes_what_a_compiled_lookup_reads():
+    """``SQLCompiler.klass_info``, ``select``, ``col_count``, ``annotation_col_map``,
+    ``get_converters()`` and ``apply_converters()`` (not public API)."""
+    from django.db.models import Value
+
+    model = get_access_token_model()
+    queryset = model.objects.select_related("application", "user").annotate(extra=Value("x")).filter(pk=1)[:1]
+    compiler = queryset.query.get_compiler(using="default")
+    compiler.as_sql()
+    assert compiler.klass_info["model"] is model
+    assert compiler.klass_info["select_fields"]
+    assert {info["model"] for info in compiler.klass_info["related_klass_infos"]} >= {
+        model._meta.get_field("application").related_model
+    }
+    assert compiler.col_count <= len(compiler.select)
+    assert "extra" in compiler.annotation_col_map
+    converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+    assert isinstance(converters, dict)
+    assert list(compiler.apply_converters([[None] * len(compiler.select)], {})) == [
+        [None] * len(compiler.select)
+    ]
+
+
+def test_djangos_get_related_populators_takes_the_compilers_parts():
+    """``django.db.models.query.get_related_populators`` builds the select_related objects."""
+    from django.db.models.query import get_related_populators
+
+    parameters = list(inspect.signature(get_related_populators).parameters)
+    assert parameters[:3] == ["klass_info", "select", "db"]
+
+
+@pytest.mark.django_db
+def test_djangos_connection_has_what_the_store_uses_for_its_cursors():
+    """``queries_logged``, ``close_if_health_check_failed()``, ``ensure_connection()``,
+    ``wrap_database_errors`` and ``_prepare_cursor()`` (the last not public API)."""
+    from django.db import connection
+
+    assert isinstance(connection.queries_logged, bool)
+    for name in ("close_if_health_check_failed", "ensure_connection", "_prepare_cursor"):
+        assert callable(getattr(connection, name)), name
+    assert hasattr(connection, "wrap_database_errors")
+    assert connection.features.can_return_columns_from_insert in (True, False)
+    returning, _ = connection.ops.return_insert_columns([get_access_token_model()._meta.pk])
+    assert returning.startswith("RETURNING")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_djangos_postgresql_backend_has_a_server_binding_cursor():
+    """``django.db.backends.postgresql.base.ServerBindingCursor`` (Django's cursor class for
+    ``server_side_binding``), which the store uses to let psycopg prepare its statements."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    assert ServerBindingCursor is not None

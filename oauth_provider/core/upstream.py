@@ -1,5 +1,7 @@
 """The names of Django, Django REST framework, django-oauth-toolkit and oauthlib that
-are not public API but that the package relies on, each wrapped once here.
+are not public API but that the package relies on, each wrapped once here; the Django
+ORM internals the hand-written token store compiles its statements with stay inside
+that one module, ``oauth_provider/storage/sql.py``.
 
 ``tests/test_upstream_contract.py`` checks each of them against the installed
 versions, so that an upstream change fails there, naming what moved, instead of
