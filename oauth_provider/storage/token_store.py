@@ -105,6 +105,7 @@ class FoundAccessToken:
         self._token = token
 
     def instance(self) -> Any:
+        """The AccessToken model instance, with its ``application`` and ``user``."""
         return self._token
 
     @property
