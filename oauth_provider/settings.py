@@ -106,8 +106,8 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_FAIL_OPEN": True,
     # Proxies in front of the site whose X-Forwarded-For is trusted (0: use REMOTE_ADDR).
     "NUM_PROXIES": 0,
-    # Grants a client may be registered for. Removing "implicit" or "password" turns
-    # the legacy grants off for every client.
+    # Grants the site allows. The legacy "password" and "implicit" grants (RFC 9700 §2.4,
+    # §2.1.2) are off unless listed here, and then only for the clients registered for them.
     "GRANT_TYPES": list(DEFAULT_GRANT_TYPES),
 }
 

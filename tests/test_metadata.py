@@ -22,3 +22,11 @@ def test_metadata_document_3(client, settings):
 def test_configured_issuer_is_used_everywhere(client, settings):
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "ISSUER": "https://auth.example/"}
     assert client.get("/.well-known/oauth-authorization-server").json()["issuer"] == "https://auth.example"
+
+
+def test_a_new_site_advertises_no_legacy_grant(client, settings):
+    """RFC 9700 §2.4 and §2.1.2: the password and implicit grants are off by default."""
+    settings.OAUTH_PROVIDER = {"SCOPES": settings.OAUTH_PROVIDER["SCOPES"]}
+    body = client.get("/.well-known/oauth-authorization-server").json()
+    assert body["grant_types_supported"] == ["authorization_code", "refresh_token", "client_credentials"]
+    assert body["response_types_supported"] == ["code"]

@@ -59,7 +59,8 @@ EXPECTED_DEFAULTS = [
     ("NUM_PROXIES", 0),
     ("CLIENT_SECRET_ROTATION_GRACE_SECONDS", 24 * 3600),
     ("AUDIT_LOG_MODEL", False),
-    ("GRANT_TYPES", ["authorization_code", "refresh_token", "client_credentials", "password", "implicit"]),
+    # RFC 9700 §2.4 and §2.1.2: the password and implicit grants are off unless a site lists them.
+    ("GRANT_TYPES", ["authorization_code", "refresh_token", "client_credentials"]),
 ]
 
 
