@@ -117,7 +117,7 @@ def openid_connect_enabled() -> bool:
     """Whether django-oauth-toolkit runs OpenID Connect. It is off (``OIDC_ENABLED`` above), so
     no ID token is ever issued; what shows ID tokens (the admin) asks here, and follows when a
     setting turns OpenID Connect on."""
-    return bool(settings.OAUTH2_PROVIDER.get("OIDC_ENABLED"))
+    return bool(getattr(settings, "OAUTH2_PROVIDER", {}).get("OIDC_ENABLED"))
 
 
 def configure_django_oauth_toolkit() -> None:
