@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "ISSUER": None,
     # Where the authorization endpoint sends anonymous users; None means settings.LOGIN_URL.
     "LOGIN_URL": None,
+    # The frame the owner's pages (consent, connected apps, revoke, error) extend: the site's
+    # own layout, so owners see which site is asking. It fills "title" and "content".
+    "BASE_TEMPLATE": "oauth_provider/base.html",
     "AUTHORIZE_TEMPLATE": "oauth_provider/authorize.html",
     "ERROR_TEMPLATE": "oauth_provider/error.html",
     # Key for the keyed hash of client secrets; None means SECRET_KEY (with

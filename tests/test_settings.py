@@ -23,6 +23,7 @@ EXPECTED_DEFAULTS = [
     ("ALLOW_HTTP_LOOPBACK_REDIRECT_URIS", True),
     ("ISSUER", None),
     ("LOGIN_URL", None),
+    ("BASE_TEMPLATE", "oauth_provider/base.html"),
     ("AUTHORIZE_TEMPLATE", "oauth_provider/authorize.html"),
     ("ERROR_TEMPLATE", "oauth_provider/error.html"),
     ("CLIENT_SECRET_HASH_KEY", None),

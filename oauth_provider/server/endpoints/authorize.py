@@ -45,7 +45,7 @@ from .. import throttling
 from ..consent import consent_covers, record_consent
 from ..forms import APPROVED_SCOPES_FIELD, ConsentForm
 from ..request_checks import parameter_problem, unparsable_problem
-from .framing import deny_framing
+from .framing import deny_framing, page_context
 
 __all__ = ["AuthorizationView", "consent_form_problem", "web_url"]
 
@@ -97,6 +97,9 @@ class AuthorizationView(DOTAuthorizationView):
     def get_template_names(self) -> list[str]:
         return [provider_settings.AUTHORIZE_TEMPLATE]
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**page_context(), **super().get_context_data(**kwargs)}
+
     def get_initial(self) -> dict[str, Any]:
         initial = {key: value for key, value in self.oauth2_data.items() if key != "scope"}
         initial["scope"] = " ".join(self.oauth2_data.get("scope", []))
@@ -129,7 +132,7 @@ class AuthorizationView(DOTAuthorizationView):
 
     def error_page(self, error: OAuthError) -> HttpResponse:
         """An error shown to the owner; used whenever the redirect URI cannot be trusted."""
-        context = {"error": error.error, "description": error.description}
+        context = {**page_context(), "error": error.error, "description": error.description}
         return render(self.request, provider_settings.ERROR_TEMPLATE, context, status=error.status_code)
 
     def error_response(self, error: OAuthToolkitError, application: Any, **kwargs: Any) -> HttpResponse:
