@@ -27,6 +27,11 @@ __all__ = ["DEFAULTS", "REMOVED_SETTINGS", "provider_settings", "ProviderSetting
 DEFAULTS: dict[str, Any] = {
     # Scopes: name -> human description shown on the consent page.
     "SCOPES": {"read": "Read your data", "write": "Change your data"},
+    # Which scopes a resource owner may grant: the import path of a function
+    # (resource_owner, client) -> the scope names they may grant, or None for every scope.
+    # A request for any other scope is refused (access_denied, or invalid_scope for the
+    # password grant) before the consent page. None: every owner may grant every scope.
+    "RESOURCE_OWNER_SCOPES": None,
     # Scopes granted when a request names none (RFC 6749 §3.3); "__all__" means every
     # scope the client is allowed. Always narrowed to the client's allowed scopes.
     "DEFAULT_SCOPES": ["__all__"],
@@ -115,7 +120,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Values that name classes or functions, imported on first access.
-IMPORT_STRINGS: tuple[str, ...] = ()
+IMPORT_STRINGS: tuple[str, ...] = ("RESOURCE_OWNER_SCOPES",)
 
 #: Renamed or removed keys, and what to use instead.
 REMOVED_SETTINGS: dict[str, str] = {

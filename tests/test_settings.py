@@ -13,6 +13,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauth_provider.settings import DEFAULTS, REMOVED_SETTINGS, ProviderSettings, provider_settings
 
 EXPECTED_DEFAULTS = [
+    ("RESOURCE_OWNER_SCOPES", None),
     ("DEFAULT_SCOPES", ["__all__"]),
     ("ACCESS_TOKEN_EXPIRE_SECONDS", 3600),
     ("REFRESH_TOKEN_EXPIRE_SECONDS", 30 * 24 * 3600),

@@ -1,5 +1,6 @@
 """Stored consent: reuse an owner's earlier decision, record a new one. Revoking it is
-``oauth_provider.storage.revocation.revoke_consent``."""
+``oauth_provider.storage.revocation.revoke_consent``. Also the site's policy on what an
+owner may grant at all (``RESOURCE_OWNER_SCOPES``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,26 @@ from typing import Any
 from django.db import transaction
 
 from ..core import signals
-from ..core.scopes import parse_scope
+from ..core.scopes import parse_scope, refused_scopes
+from ..settings import provider_settings
 from ..storage.models import Consent
 
-__all__ = ["consent_covers", "record_consent"]
+__all__ = ["consent_covers", "owner_refusal", "record_consent", "scopes_refused_to"]
+
+
+def scopes_refused_to(user: Any, application: Any, scopes: Iterable[str]) -> list[str]:
+    """The scopes in ``scopes`` that the site's ``RESOURCE_OWNER_SCOPES`` policy does not let
+    ``user`` grant to ``application``; none when the site has no policy."""
+    policy = provider_settings.RESOURCE_OWNER_SCOPES
+    if policy is None:
+        return []
+    grantable = policy(user, application)
+    return refused_scopes(scopes, None if grantable is None else list(grantable))
+
+
+def owner_refusal(refused: Iterable[str]) -> str:
+    """The ``error_description`` of a request refused by that policy."""
+    return f"The resource owner may not grant the scopes: {' '.join(refused)}."
 
 
 def consent_covers(user: Any, application: Any, scopes: Iterable[str]) -> bool:

@@ -28,6 +28,7 @@ from ..settings import provider_settings
 from ..storage import revocation, token_cache
 from ..storage.token_store import AlreadyUsed, NewTokens, token_store
 from . import client_authentication
+from .consent import owner_refusal, scopes_refused_to
 
 __all__ = ["OAuth2Validator"]
 
@@ -119,6 +120,18 @@ class OAuth2Validator(DOTValidator):
                 request=request,
             )
         return client.has_grant_type(grant_type)
+
+    def validate_scopes(
+        self, client_id: str, scopes: list[str], client: Any, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        if not super().validate_scopes(client_id, scopes, client, request, *args, **kwargs):
+            return False
+        if request.grant_type == "password" and request.user is not None:
+            # RFC 6749 §5.2: a scope that "exceeds the scope granted by the resource owner".
+            refused = scopes_refused_to(request.user, client, scopes)
+            if refused:
+                raise errors.InvalidScopeError(description=owner_refusal(refused), request=request)
+        return True
 
     def is_pkce_required(self, client_id: str, request: Request) -> bool:
         client = request.client or _client(request, client_id)

@@ -42,7 +42,7 @@ from ...core.scopes import parse_scope
 from ...settings import provider_settings
 from ...storage.models import Consent
 from .. import throttling
-from ..consent import consent_covers, record_consent
+from ..consent import consent_covers, owner_refusal, record_consent, scopes_refused_to
 from ..forms import APPROVED_SCOPES_FIELD, ConsentForm
 from ..request_checks import parameter_problem, unparsable_problem
 from .framing import deny_framing, page_context
@@ -172,6 +172,14 @@ class AuthorizationView(DOTAuthorizationView):
         prompt = set(request.GET.get("prompt", "").split())
         if "login" in prompt:
             return self.handle_prompt_login()
+        refused = scopes_refused_to(request.user, application, scopes)
+        if refused:
+            # The site's policy, before any consent is asked for or reused.
+            denied = oauthlib_errors.AccessDeniedError(
+                state=credentials.get("state"), description=owner_refusal(refused)
+            )
+            wrapped = OAuthToolkitError(error=denied, redirect_uri=credentials["redirect_uri"])
+            return self.error_response(wrapped, application)
         if application.skip_authorization or (
             "consent" not in prompt and consent_covers(request.user, application, scopes)
         ):
@@ -245,6 +253,12 @@ class AuthorizationView(DOTAuthorizationView):
         if not set(requested) <= available:
             # The hidden field was widened past what this client may have: refuse, never narrow.
             error = oauthlib_errors.InvalidScopeError(state=credentials["state"])
+            return self.refuse(error, data, application)
+        refused = scopes_refused_to(self.request.user, application, approved)
+        if refused:
+            error = oauthlib_errors.AccessDeniedError(
+                state=credentials["state"], description=owner_refusal(refused)
+            )
             return self.refuse(error, data, application)
         if not approved and (requested or self.fallback_scopes(application)):
             error = oauthlib_errors.AccessDeniedError(
