@@ -30,7 +30,8 @@ DEFAULTS: dict[str, Any] = {
     # Which scopes a resource owner may grant: the import path of a function
     # (resource_owner, client) -> the scope names they may grant, or None for every scope.
     # A request for any other scope is refused (access_denied, or invalid_scope for the
-    # password grant) before the consent page. None: every owner may grant every scope.
+    # password grant) before the consent page; default scopes are narrowed to the owner's
+    # share. None: every owner may grant every scope.
     "RESOURCE_OWNER_SCOPES": None,
     # Scopes granted when a request names none (RFC 6749 §3.3); "__all__" means every
     # scope the client is allowed. Always narrowed to the client's allowed scopes.

@@ -25,6 +25,7 @@ def policy(settings):
 
 
 def authorize(flow, application, scope, **extra):
+    """An authorization request; ``scope=None`` leaves the parameter out."""
     params = {
         "response_type": "code",
         "client_id": application.client_id,
@@ -33,7 +34,7 @@ def authorize(flow, application, scope, **extra):
         "state": "s-1",
         **extra,
     }
-    return flow.authorize(**params)
+    return flow.authorize(**{name: value for name, value in params.items() if value is not None})
 
 
 @pytest.mark.parametrize(
@@ -131,3 +132,33 @@ def test_client_credentials_have_no_owner_and_no_policy(flow, db, policy):
     response = flow.client_credentials(service, scope="read write")
     assert response.status_code == 200
     assert response.json()["scope"] == "read write"
+
+
+def test_default_scopes_are_narrowed_to_the_owners_share(flow, confidential_client, policy):
+    """RFC 6749 §3.3: without ``scope`` the defaults apply, and the owner grants their share."""
+    response = authorize(flow, confidential_client, None)
+    assert response.status_code == 200
+    assert [scope["name"] for scope in response.context["scopes"]] == ["read"]
+    tokens = flow.exchange(confidential_client, query_of(flow.consent(response)["Location"])["code"])
+    assert tokens.json()["scope"] == "read"
+
+
+def test_default_scopes_with_nothing_left_are_refused(flow, db, settings):
+    settings.OAUTH_PROVIDER = {
+        **settings.OAUTH_PROVIDER,
+        "RESOURCE_OWNER_SCOPES": "tests.scope_policies.nothing_for_this_client",
+    }
+    locked = ApplicationFactory(name="Locked out")
+    params = query_of(authorize(flow, locked, None)["Location"])
+    assert params["error"] == "access_denied"
+    assert params["error_description"].startswith("The resource owner may not grant the scopes: ")
+
+
+def test_the_password_grant_narrows_default_scopes_too(flow, owner, db, policy):
+    legacy = ApplicationFactory(grant_types="password", redirect_uris="")
+    response = flow.token(
+        {"grant_type": "password", "username": owner.username, "password": PASSWORD},
+        HTTP_AUTHORIZATION=basic_auth(legacy.client_id, CLIENT_SECRET),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["scope"] == "read"

@@ -14,7 +14,7 @@ from ..core.scopes import parse_scope, refused_scopes
 from ..settings import provider_settings
 from ..storage.models import Consent
 
-__all__ = ["consent_covers", "owner_refusal", "record_consent", "scopes_refused_to"]
+__all__ = ["consent_covers", "owner_refusal", "owner_share", "record_consent", "scopes_refused_to"]
 
 
 def scopes_refused_to(user: Any, application: Any, scopes: Iterable[str]) -> list[str]:
@@ -25,6 +25,20 @@ def scopes_refused_to(user: Any, application: Any, scopes: Iterable[str]) -> lis
         return []
     grantable = policy(user, application)
     return refused_scopes(scopes, None if grantable is None else list(grantable))
+
+
+def owner_share(
+    user: Any, application: Any, scopes: list[str], explicit: bool
+) -> tuple[list[str], list[str]]:
+    """``(scopes, refused)`` under the ``RESOURCE_OWNER_SCOPES`` policy. Scopes the client asked
+    for (``explicit``) are refused if the owner may not grant one of them; default scopes,
+    which stand in for a missing ``scope`` (RFC 6749 §3.3), are narrowed to the owner's share,
+    unless none would be left."""
+    refused = scopes_refused_to(user, application, scopes)
+    kept = [scope for scope in scopes if scope not in refused]
+    if refused and not explicit and kept:
+        return kept, []
+    return scopes, refused
 
 
 def owner_refusal(refused: Iterable[str]) -> str:

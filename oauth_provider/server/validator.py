@@ -28,7 +28,7 @@ from ..settings import provider_settings
 from ..storage import revocation, token_cache
 from ..storage.token_store import AlreadyUsed, NewTokens, token_store
 from . import client_authentication
-from .consent import owner_refusal, scopes_refused_to
+from .consent import owner_refusal, owner_share
 
 __all__ = ["OAuth2Validator"]
 
@@ -128,7 +128,8 @@ class OAuth2Validator(DOTValidator):
             return False
         if request.grant_type == "password" and request.user is not None:
             # RFC 6749 §5.2: a scope that "exceeds the scope granted by the resource owner".
-            refused = scopes_refused_to(request.user, client, scopes)
+            explicit = bool(request.scope)
+            request.scopes, refused = owner_share(request.user, client, list(scopes), explicit)
             if refused:
                 raise errors.InvalidScopeError(description=owner_refusal(refused), request=request)
         return True

@@ -42,7 +42,7 @@ from ...core.scopes import parse_scope
 from ...settings import provider_settings
 from ...storage.models import Consent
 from .. import throttling
-from ..consent import consent_covers, owner_refusal, record_consent, scopes_refused_to
+from ..consent import consent_covers, owner_refusal, owner_share, record_consent, scopes_refused_to
 from ..forms import APPROVED_SCOPES_FIELD, ConsentForm
 from ..request_checks import parameter_problem, unparsable_problem
 from .framing import deny_framing, page_context
@@ -172,7 +172,8 @@ class AuthorizationView(DOTAuthorizationView):
         prompt = set(request.GET.get("prompt", "").split())
         if "login" in prompt:
             return self.handle_prompt_login()
-        refused = scopes_refused_to(request.user, application, scopes)
+        explicit = bool(parse_scope(request.GET.get("scope")))
+        scopes, refused = owner_share(request.user, application, scopes, explicit)
         if refused:
             # The site's policy, before any consent is asked for or reused.
             denied = oauthlib_errors.AccessDeniedError(
