@@ -8,6 +8,7 @@
 #   make lint    ruff, ruff format --check, missing-migration check, mypy
 #   make docs    build the HTML docs, warnings as errors
 #   make demo    seed and run the demo: hotel site on http://127.0.0.1:8000/, partner app on :8001
+#                (installs the package with its demo extra only, unless .venv has everything)
 #   make demo-walkthrough  run every grant against the running demo, headless
 #   make bench   benchmark against plain django-oauth-toolkit on SQLite and PostgreSQL
 #   make clean   remove the virtualenv, caches and build output
@@ -32,7 +33,7 @@ DEMO_ADDR ?= 127.0.0.1:8000
 DEMO_CLIENT_ADDR ?= 127.0.0.1:8001
 DEMO := cd example_project && DEMO_ADDR=$(DEMO_ADDR) DEMO_CLIENT_ADDR=$(DEMO_CLIENT_ADDR) ../$(BIN)/python manage.py
 
-.PHONY: venv test test-sqlite test-postgres test-django42 browser-deps screenshots lint docs demo demo-walkthrough bench clean
+.PHONY: venv demo-venv test test-sqlite test-postgres test-django42 browser-deps screenshots lint docs demo demo-walkthrough bench clean
 
 venv: $(STAMP)
 
@@ -40,6 +41,25 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -e '.[test,docs]'
+	touch $@
+
+# The demo needs the package and its demo extra only (plus the postgres extra on PostgreSQL),
+# not the test and docs extras: a fresh clone's `make demo` starts sooner. A .venv that `make
+# venv` filled already has all of it.
+comma := ,
+DEMO_EXTRAS := demo$(if $(filter postgres,$(DEMO_DATABASE)),$(comma)postgres)
+DEMO_STAMP := $(VENV)/.installed-$(subst $(comma),-,$(DEMO_EXTRAS))
+
+demo-venv: $(DEMO_STAMP)
+
+$(DEMO_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then \
+		echo "$(VENV) already has the test extras, which include the demo's and psycopg"; \
+	else \
+		echo "$(BIN)/python -m pip install -e '.[$(DEMO_EXTRAS)]'"; \
+		$(BIN)/python -m pip install -e '.[$(DEMO_EXTRAS)]' || exit 1; \
+	fi
 	touch $@
 
 test: venv
@@ -113,10 +133,10 @@ docs: venv
 	$(BIN)/sphinx-build -W -b html docs docs/_build/html
 
 # Migrates and seeds, then serves both sites until Ctrl-C (demo/management/commands/run_demo.py).
-demo: venv
+demo: demo-venv
 	$(DEMO) run_demo
 
-demo-walkthrough: venv
+demo-walkthrough: demo-venv
 	$(DEMO) walkthrough --settings=partner.settings
 
 # Extra arguments for bench/run.py, e.g. make bench BENCH_ARGS="--rounds 5 --duration 5".
