@@ -262,3 +262,32 @@ def test_each_grant_page_traces_its_own_figure(demo, guest_page):
 def letters(page) -> list[str]:
     steps = page.locator("section[data-letter]")
     return [steps.nth(i).get_attribute("data-letter") for i in range(steps.count())]
+
+
+def test_the_connected_apps_and_revoke_pages_carry_the_hotel_sites_look(demo, guest_page):
+    """BASE_TEMPLATE: the owner's other pages sit in the hotel site's frame too."""
+    page = guest_page
+    connect_on_role_page(page, demo, "/bookings/", "alice")
+    page.goto(f"{demo.as_url}/oauth/connected-apps/")
+    header = page.locator("body > header")
+    expect(header.get_by_role("link", name="Hotel Booking")).to_be_visible()
+    expect(header).to_contain_text("alice")
+    partner = page.locator('li.oauth-connected-app[data-client-id="partner-web"]')
+    expect(partner).to_contain_text("Partner Travel")
+    assert_rendered(page)
+
+    partner.locator("a.oauth-revoke-link").click()
+    expect(page.locator("#oauth-revoke-form")).to_be_visible()
+    expect(page.locator("body > header")).to_contain_text("Hotel Booking")
+    confirm = page.locator("#oauth-revoke-confirm")
+    assert confirm.evaluate("button => getComputedStyle(button).backgroundColor") == "rgb(164, 22, 26)"
+    submit(confirm)
+    page.wait_for_url(f"{demo.as_url}/oauth/connected-apps/")
+    expect(page.get_by_role("status")).to_contain_text("Partner Travel can no longer access your account.")
+
+    # The partner app's next call is refused (RFC 6750 §3.1), and it says so and lets go.
+    page.goto(f"{demo.client_url}/bookings/")
+    expect(page.locator(".answer.refused")).to_contain_text("401 Unauthorized")
+    expect(page.locator(".answer.refused .api-error")).to_have_text("invalid_token")
+    page.reload()
+    expect(page.locator("#needs")).to_contain_text("Not connected yet")
