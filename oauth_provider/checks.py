@@ -220,3 +220,38 @@ def check_sqlite(app_configs: Any, **kwargs: Any) -> list:
         for alias, database in settings.DATABASES.items()
         if (problems := sqlite_problems(alias, database))
     ]
+
+
+@register(Tags.database)
+def check_clients_of_disabled_grants(app_configs: Any, databases: Any = None, **kwargs: Any) -> list:
+    """Clients registered for a grant the site does not allow are refused with
+    ``unsupported_grant_type``; since the legacy grants left the default GRANT_TYPES, an
+    upgrade must not break them silently."""
+    if not databases:
+        return []
+    from django.db import DatabaseError
+    from oauth2_provider.models import get_application_model
+
+    problems = []
+    try:
+        for grant in GrantType.values:
+            if grant in provider_settings.GRANT_TYPES:
+                continue
+            candidates = get_application_model().objects.filter(is_active=True, grant_types__contains=grant)
+            names = [app.client_id for app in candidates.order_by("pk")[:50] if grant in app.grant_type_list]
+            if not names:
+                continue
+            off_by_default = " (off by default, RFC 9700)" if grant in LEGACY_GRANT_TYPES else ""
+            problems.append(
+                Warning(
+                    f"Active clients are registered for the {grant} grant, which "
+                    f"OAUTH_PROVIDER['GRANT_TYPES'] does not allow{off_by_default}, so their requests "
+                    f"for it fail with unsupported_grant_type: {names[:5]}.",
+                    hint=f"Add {grant!r} to OAUTH_PROVIDER['GRANT_TYPES'] if these clients still need it, "
+                    "or remove the grant from them.",
+                    id="oauth_provider.W009",
+                )
+            )
+    except DatabaseError:
+        return []
+    return problems

@@ -27,6 +27,12 @@ __all__ = ["DEFAULTS", "REMOVED_SETTINGS", "provider_settings", "ProviderSetting
 DEFAULTS: dict[str, Any] = {
     # Scopes: name -> human description shown on the consent page.
     "SCOPES": {"read": "Read your data", "write": "Change your data"},
+    # Which scopes a resource owner may grant: the import path of a function
+    # (resource_owner, client) -> the scope names they may grant, or None for every scope.
+    # A request for any other scope is refused (access_denied, or invalid_scope for the
+    # password grant) before the consent page; default scopes are narrowed to the owner's
+    # share. None: every owner may grant every scope.
+    "RESOURCE_OWNER_SCOPES": None,
     # Scopes granted when a request names none (RFC 6749 §3.3); "__all__" means every
     # scope the client is allowed. Always narrowed to the client's allowed scopes.
     "DEFAULT_SCOPES": ["__all__"],
@@ -44,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "ISSUER": None,
     # Where the authorization endpoint sends anonymous users; None means settings.LOGIN_URL.
     "LOGIN_URL": None,
+    # The frame the owner's pages (consent, connected apps, revoke, error) extend: the site's
+    # own layout, so owners see which site is asking. It fills "title" and "content".
+    "BASE_TEMPLATE": "oauth_provider/base.html",
     "AUTHORIZE_TEMPLATE": "oauth_provider/authorize.html",
     "ERROR_TEMPLATE": "oauth_provider/error.html",
     # Key for the keyed hash of client secrets; None means SECRET_KEY (with
@@ -106,13 +115,13 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_FAIL_OPEN": True,
     # Proxies in front of the site whose X-Forwarded-For is trusted (0: use REMOTE_ADDR).
     "NUM_PROXIES": 0,
-    # Grants a client may be registered for. Removing "implicit" or "password" turns
-    # the legacy grants off for every client.
+    # Grants the site allows. The legacy "password" and "implicit" grants (RFC 9700 §2.4,
+    # §2.1.2) are off unless listed here, and then only for the clients registered for them.
     "GRANT_TYPES": list(DEFAULT_GRANT_TYPES),
 }
 
 # Values that name classes or functions, imported on first access.
-IMPORT_STRINGS: tuple[str, ...] = ()
+IMPORT_STRINGS: tuple[str, ...] = ("RESOURCE_OWNER_SCOPES",)
 
 #: Renamed or removed keys, and what to use instead.
 REMOVED_SETTINGS: dict[str, str] = {

@@ -556,3 +556,44 @@ def test_the_secret_page_needs_the_right_pad(admin_client):
     assert garbled.context["secrets"] == []
     # One look only, right pad or wrong.
     assert admin_client.get(f"{url}?pad={pad}").context["secrets"] == []
+
+
+# --- OpenID Connect is off: no ID tokens in the admin ---------------------------------------
+
+
+def test_id_tokens_are_hidden_while_openid_connect_is_off(admin_client):
+    index = admin_client.get("/admin/")
+    assert index.status_code == 200
+    assert b"/admin/oauth_provider/idtoken/" not in index.content
+    assert b"Id tokens" not in index.content
+    assert admin_client.get("/admin/oauth_provider/idtoken/").status_code == 403
+
+
+def test_id_tokens_show_once_openid_connect_is_on(admin_client, settings):
+    """What a later OpenID Connect setting turns on, the admin follows."""
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ENABLED": True}
+    assert b"/admin/oauth_provider/idtoken/" in admin_client.get("/admin/").content
+    assert admin_client.get("/admin/oauth_provider/idtoken/").status_code == 200
+
+
+# --- help for the fields that need it, and a list that fits the screen ----------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("user", "it does not limit who may authorize the client"),
+        ("skip_authorization", "Issue codes without showing the consent page"),
+    ],
+)
+def test_the_application_form_explains_the_user_and_skip_authorization(admin_client, field, text):
+    page = admin_client.get("/admin/oauth_provider/application/add/")
+    assert text in str(ApplicationForm.base_fields[field].help_text)
+    assert text in page.content.decode()
+
+
+def test_the_applications_list_shows_each_grant_type_on_a_line_and_the_day_created(admin_client):
+    ApplicationFactory(name="Sync", grant_types="authorization_code refresh_token")
+    page = admin_client.get("/admin/oauth_provider/application/").content.decode()
+    assert "authorization_code<br>refresh_token" in page
+    assert "authorization_code refresh_token" not in page

@@ -13,6 +13,7 @@ from django.test import override_settings
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_provider.checks import (
+    check_clients_of_disabled_grants,
     check_deploy,
     check_django_oauth_toolkit_settings,
     check_issuer,
@@ -78,6 +79,7 @@ def test_checks_are_registered():
         "check_middleware",
         "check_deploy",
         "check_legacy_grants",
+        "check_clients_of_disabled_grants",
     } <= registered
 
 
@@ -392,3 +394,56 @@ def test_w008_is_reported_per_database_with_the_fix(monkeypatch):
     assert message.id == "oauth_provider.W008"
     assert "'default'" in message.msg
     assert "timeout" in message.hint
+
+
+# --- W009: active clients registered for a grant the site does not allow -------------------
+
+DEFAULT_GRANTS = {"SCOPES": {"read": "Read your data"}}
+
+
+@pytest.mark.django_db
+def test_w007_password_clients_after_the_default_left_the_legacy_grants_out(settings):
+    """An upgrade must not break these clients silently (SECURITY: changed defaults get a check)."""
+    settings.OAUTH_PROVIDER = DEFAULT_GRANTS
+    client = ApplicationFactory(grant_types="password refresh_token", redirect_uris="")
+    messages = check_clients_of_disabled_grants(None, databases=["default"])
+    assert ids(messages) == ["oauth_provider.W009"]
+    assert messages[0].level == django_checks.WARNING
+    assert messages[0].msg == (
+        "Active clients are registered for the password grant, which OAUTH_PROVIDER['GRANT_TYPES'] "
+        "does not allow (off by default, RFC 9700), so their requests for it fail with "
+        f"unsupported_grant_type: {[client.client_id]}."
+    )
+    assert messages[0].hint == (
+        "Add 'password' to OAUTH_PROVIDER['GRANT_TYPES'] if these clients still need it, "
+        "or remove the grant from them."
+    )
+
+
+@pytest.mark.django_db
+def test_w007_one_warning_per_grant_turned_off(settings):
+    settings.OAUTH_PROVIDER = {**DEFAULT_GRANTS, "GRANT_TYPES": ["authorization_code"]}
+    ApplicationFactory(grant_types="implicit", client_type="public", client_secret="")
+    ApplicationFactory(grant_types="client_credentials", redirect_uris="")
+    messages = check_clients_of_disabled_grants(None, databases=["default"])
+    assert ids(messages) == ["oauth_provider.W009", "oauth_provider.W009"]
+    assert "client_credentials grant" in messages[0].msg
+    assert "(off by default" not in messages[0].msg
+    assert "implicit grant" in messages[1].msg
+
+
+@pytest.mark.django_db
+def test_w007_is_silent_when_the_site_allows_the_grants_or_the_client_is_inactive(settings):
+    ApplicationFactory(grant_types="password")
+    ApplicationFactory(grant_types="authorization_code refresh_token client_credentials")
+    assert check_clients_of_disabled_grants(None, databases=["default"]) == []
+    settings.OAUTH_PROVIDER = DEFAULT_GRANTS
+    ApplicationFactory(grant_types="implicit", client_type="public", client_secret="", is_active=False)
+    assert ids(check_clients_of_disabled_grants(None, databases=["default"])) == ["oauth_provider.W009"]
+
+
+@pytest.mark.django_db
+def test_w007_only_runs_with_database_checks(settings):
+    settings.OAUTH_PROVIDER = DEFAULT_GRANTS
+    ApplicationFactory(grant_types="password")
+    assert check_clients_of_disabled_grants(None) == []

@@ -25,6 +25,13 @@ MAX_EXAMPLES = 50
 CLIENT_ID = "api-fuzzer"
 CLIENT_SECRET = "api-fuzzer-test-secret-not-for-production"
 SCOPE = "bookings:read bookings:write hotel:manage reports:read"
+# Each user's token asks for the scopes of their role: the hotel site lets no one grant more
+# (RESOURCE_OWNER_SCOPES, example_project/hotels/policy.py). The service's token has them all.
+ROLE_SCOPES = {
+    "alice": "bookings:read bookings:write",
+    "sam": "hotel:manage",
+    "maria": "reports:read",
+}
 
 # One token per role, from the environment (TOKEN_*); the ids are the demo's own, so generated
 # requests reach past "not found" and "not yours" to the code that books, edits and reports.
@@ -71,10 +78,10 @@ headers = {{ Authorization = "Bearer ${{TOKEN_SERVICE}}" }}
 """
 
 
-def token(demo: Demo, **data: str) -> str:
+def token(demo: Demo, scope: str = SCOPE, **data: str) -> str:
     response = requests.post(
         f"{demo.as_url}/oauth/token/",
-        data={**data, "scope": SCOPE},
+        data={**data, "scope": scope},
         auth=(CLIENT_ID, CLIENT_SECRET),
         timeout=10,
     )
@@ -95,9 +102,9 @@ def tokens(demo: Demo) -> dict[str, str]:
     assert registered.returncode == 0, registered.stderr
     found = {
         f"TOKEN_{username.upper()}": token(
-            demo, grant_type="password", username=username, password=f"{username}-demo-password"
+            demo, scope, grant_type="password", username=username, password=f"{username}-demo-password"
         )
-        for username in ("alice", "sam", "maria")
+        for username, scope in ROLE_SCOPES.items()
     }
     found["TOKEN_SERVICE"] = token(demo, grant_type="client_credentials")
     return found

@@ -25,6 +25,7 @@ PARTS = [
     "Other: introspection (RFC 7662) and revocation (RFC 7009)",
     "Hotel: staff member sam with hotel:manage",
     "Manager: maria with reports:read",
+    "Policy: a guest asking for a manager's scope is refused",
     "Manager: the reports service, client credentials grant (RFC 6749 §4.4)",
     "Password grant, as alice (RFC 6749 §4.3; discouraged)",
     "Implicit grant, as alice (RFC 6749 §4.2; discouraged)",
@@ -120,3 +121,35 @@ def test_the_api_schema_lists_the_scopes_of_each_operation(demo):
     schema = requests.get(f"{demo.as_url}/api/schema/?format=json", timeout=10).json()
     assert schema["paths"]["/api/bookings/"]["post"]["security"] == [{"oauth2": ["bookings:write"]}]
     assert schema["paths"]["/api/hotels/"]["get"].get("security", []) in ([], [{}])
+
+
+def test_the_policy_part_refuses_a_guest_a_managers_scope(walkthrough):
+    lines = part(walkthrough.stdout, "Policy: a guest asking for a manager's scope is refused")
+    assert "alice, a guest, is refused: access_denied" in lines
+    assert "The resource owner may not grant the scopes: reports:read." in lines
+
+
+def test_the_client_credentials_part_is_labelled_with_its_own_figure(walkthrough):
+    """RFC 6749 §4.4: (A) client authentication, (B) access token; no steps (C) to (F)."""
+    lines = part(walkthrough.stdout, PARTS[8])
+    assert re.findall(r"^  \(([A-H])\) ", lines, re.MULTILINE) == ["A", "B"]
+
+
+@pytest.mark.parametrize("site", ["as_url", "client_url"])
+def test_both_sites_have_a_favicon(demo, site):
+    response = requests.get(f"{getattr(demo, site)}/favicon.ico", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "image/svg+xml"
+
+
+def test_a_callback_with_no_authorization_in_progress_says_so(demo):
+    response = requests.get(f"{demo.client_url}/callback/?code=abcd&state=unknown", timeout=10)
+    assert response.status_code == 400
+    assert "No authorization is in progress" in response.text
+
+
+def test_the_partner_reports_page_traces_rfc_6749_section_4_4(demo):
+    page = requests.get(f"{demo.client_url}/reports/", timeout=10).text
+    assert re.findall(r'data-letter="([A-Z]?)"', page) == ["A", "B", "", ""]
+    assert "Client Authentication" in page
+    assert "code_verifier" not in page

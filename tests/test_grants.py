@@ -120,3 +120,37 @@ def test_public_client_cannot_use_client_credentials_4_4(flow, db):
     response = flow.token({"grant_type": "client_credentials", "client_id": public.client_id})
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+# --- RFC 9700 §2.4 and §2.1.2: the legacy grants are off unless the site lists them ---------
+
+
+def test_password_grant_is_off_by_default_with_a_clear_description(flow, owner, settings):
+    settings.OAUTH_PROVIDER = {"SCOPES": settings.OAUTH_PROVIDER["SCOPES"]}
+    legacy = ApplicationFactory(grant_types="password", redirect_uris="")
+    response = flow.token(
+        {"grant_type": "password", "username": owner.username, "password": PASSWORD},
+        HTTP_AUTHORIZATION=basic_auth(legacy.client_id, CLIENT_SECRET),
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "unsupported_grant_type",
+        "error_description": "The password grant is off on this server (RFC 9700 discourages it); "
+        "grant_type must be one of: authorization_code, refresh_token, client_credentials.",
+    }
+
+
+def test_implicit_grant_is_off_by_default_with_a_clear_description(flow, owner, settings):
+    settings.OAUTH_PROVIDER = {"SCOPES": settings.OAUTH_PROVIDER["SCOPES"]}
+    legacy = ApplicationFactory(grant_types="implicit", client_type="public", client_secret="")
+    response = flow.authorize(
+        response_type="token", client_id=legacy.client_id, redirect_uri=legacy.redirect_uris, state="i"
+    )
+    assert response.status_code == 302
+    params = query_of(response["Location"])
+    assert params["error"] == "unsupported_response_type"
+    assert params["error_description"] == (
+        "The implicit grant is off on this server (RFC 9700 discourages it); "
+        "response_type must be one of: code."
+    )
+    assert params["state"] == "i"

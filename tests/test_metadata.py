@@ -51,3 +51,11 @@ def test_the_issuer_is_published_in_the_form_clients_compare(client, settings):
     body = client.get("/.well-known/oauth-authorization-server").json()
     assert body["issuer"] == "https://auth.example"
     assert body["token_endpoint"] == "https://auth.example/oauth/token/"
+
+
+def test_a_new_site_advertises_no_legacy_grant(client, settings):
+    """RFC 9700 §2.4 and §2.1.2: the password and implicit grants are off by default."""
+    settings.OAUTH_PROVIDER = {"SCOPES": settings.OAUTH_PROVIDER["SCOPES"]}
+    body = client.get("/.well-known/oauth-authorization-server").json()
+    assert body["grant_types_supported"] == ["authorization_code", "refresh_token", "client_credentials"]
+    assert body["response_types_supported"] == ["code"]

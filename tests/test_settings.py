@@ -13,6 +13,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauth_provider.settings import DEFAULTS, REMOVED_SETTINGS, ProviderSettings, provider_settings
 
 EXPECTED_DEFAULTS = [
+    ("RESOURCE_OWNER_SCOPES", None),
     ("DEFAULT_SCOPES", ["__all__"]),
     ("ACCESS_TOKEN_EXPIRE_SECONDS", 3600),
     ("REFRESH_TOKEN_EXPIRE_SECONDS", 30 * 24 * 3600),
@@ -23,6 +24,7 @@ EXPECTED_DEFAULTS = [
     ("ALLOW_HTTP_LOOPBACK_REDIRECT_URIS", True),
     ("ISSUER", None),
     ("LOGIN_URL", None),
+    ("BASE_TEMPLATE", "oauth_provider/base.html"),
     ("AUTHORIZE_TEMPLATE", "oauth_provider/authorize.html"),
     ("ERROR_TEMPLATE", "oauth_provider/error.html"),
     ("CLIENT_SECRET_HASH_KEY", None),
@@ -59,7 +61,8 @@ EXPECTED_DEFAULTS = [
     ("NUM_PROXIES", 0),
     ("CLIENT_SECRET_ROTATION_GRACE_SECONDS", 24 * 3600),
     ("AUDIT_LOG_MODEL", False),
-    ("GRANT_TYPES", ["authorization_code", "refresh_token", "client_credentials", "password", "implicit"]),
+    # RFC 9700 §2.4 and §2.1.2: the password and implicit grants are off unless a site lists them.
+    ("GRANT_TYPES", ["authorization_code", "refresh_token", "client_credentials"]),
 ]
 
 

@@ -103,6 +103,13 @@ LOGOUT_REDIRECT_URL = "/"
 OAUTH_PROVIDER = {
     "SCOPES": credentials.SCOPES,
     "ISSUER": credentials.AS_URL,
+    # The consent, connected apps and revoke pages in the hotel site's own look.
+    "BASE_TEMPLATE": "demo/oauth_frame.html",
+    # Staff scopes for staff, manager scopes for managers (hotels/policy.py).
+    "RESOURCE_OWNER_SCOPES": "hotels.policy.grantable_scopes",
+    # The demo shows every grant, so it turns on the two that RFC 9700 discourages (off by
+    # default); only the clients registered for them (partner-cli, partner-implicit) may use them.
+    "GRANT_TYPES": ["authorization_code", "refresh_token", "client_credentials", "password", "implicit"],
 }
 
 REST_FRAMEWORK = {

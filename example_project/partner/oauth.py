@@ -77,13 +77,16 @@ def traced(session, trace):
 # Authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636) ------------------------------
 
 
-def authorization_request(scopes: list[str]) -> tuple[str, dict]:
+def authorization_request(scopes: list[str], login: bool = False) -> tuple[str, dict]:
     """Step (A): the authorization URL, and what to keep until the owner comes back:
-    the ``state`` (RFC 6749 §10.12) and the PKCE ``code_verifier``."""
+    the ``state`` (RFC 6749 §10.12) and the PKCE ``code_verifier``. With ``login``, the
+    request carries ``prompt=login`` (OpenID Connect Core §3.1.2.1, which the hotel site
+    honours): the owner logs in again, so they can choose which account to connect."""
     web = registration("partner-web")
     client = WebApplicationClient(web["client_id"])
     oauth = OAuth2Session(client=client, redirect_uri=web["redirect_uri"], scope=scopes, pkce="S256")
-    url, state = oauth.authorization_url(endpoints()["authorization_endpoint"])
+    extra = {"prompt": "login"} if login else {}
+    url, state = oauth.authorization_url(endpoints()["authorization_endpoint"], **extra)
     return url, {"state": state, "code_verifier": client.code_verifier}
 
 

@@ -1,44 +1,232 @@
-"""The flow trace: each HTTP message of a run, labelled with its step of RFC 6749's
-protocol flow (section 1.2: steps A to F; section 1.5: refresh, G and H), with secrets and
-tokens redacted to their first four characters."""
+"""The flow trace: each HTTP message of a run, labelled with its step in the figure of RFC
+6749 for that grant (section 1.2 for the authorization code grant, with section 1.5's refresh;
+4.4 client credentials; 4.3 password; 4.2 implicit), with secrets and tokens redacted to their
+first four characters."""
 
 import json
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit, urlunsplit
 
-__all__ = ["STEPS", "Trace", "redact", "redact_url"]
+__all__ = ["FLOWS", "GrantFlow", "Trace", "redact", "redact_url"]
 
 # Parameters and JSON members whose values are secrets or tokens.
 SECRETS = frozenset(
-    {"code", "code_verifier", "client_secret", "password", "access_token", "refresh_token", "token"}
+    {
+        "code",
+        "code_verifier",
+        "client_secret",
+        "password",
+        "access_token",
+        "refresh_token",
+        "token",
+        "csrfmiddlewaretoken",
+    }
 )
 
-# letter -> (the RFC's name for the message, sender, receiver)
-STEPS = {
-    "A": ("Authorization Request", "Client", "Resource Owner"),
-    "B": ("Authorization Grant", "Resource Owner", "Client"),
-    "C": ("Authorization Grant", "Client", "Authorization Server"),
-    "D": ("Access Token", "Authorization Server", "Client"),
-    "E": ("Access Token", "Client", "Resource Server"),
-    "F": ("Protected Resource", "Resource Server", "Client"),
-    "G": ("Refresh Token", "Client", "Authorization Server"),
-    "H": ("Access Token (refreshed)", "Authorization Server", "Client"),
-}
 
-# What each step carries in the authorization code grant, shown on the flow trace page.
-NOTES = {
-    "A": "The client sends the resource owner's browser to the authorization endpoint with its "
-    "client_id, the scopes it wants, a state value and a PKCE code_challenge. The authorization "
-    "server then logs the owner in and asks for consent; the client sees none of that.",
-    "B": "The browser comes back to the client's redirect URI with the authorization grant: a "
-    "one-time code, the state (the client checks it is the one it sent) and iss, the issuer.",
-    "C": "The client presents the grant at the token endpoint, authenticated with its client secret "
-    "(HTTP Basic), with the PKCE code_verifier that only it knows.",
-    "D": "The authorization server checks the code, the client, the redirect URI and the verifier, "
-    "and issues an access token and a refresh token.",
-    "E": "The client calls the resource server's API with the access token as a bearer token.",
-    "F": "The resource server checks the token and its scopes, and answers with the owner's data.",
-    "G": "The access token is short-lived; the client trades its refresh token for a new one.",
-    "H": "A new access token, and a new refresh token: the old one is now spent (rotation).",
+@dataclass(frozen=True)
+class GrantFlow:
+    """One grant as a figure of RFC 6749 draws it: the steps by letter, what each carries, and
+    which letters the client's own requests take. A request outside the figure (an API call
+    after the client credentials grant, say) is shown without a letter."""
+
+    #: "Authorization code grant", shown above the figure.
+    name: str
+    #: The RFC 6749 section of the figure, e.g. "4.4".
+    section: str
+    figure: str
+    #: letter -> (the RFC's name for the message, sender, receiver)
+    steps: dict[str, tuple[str, str, str]]
+    #: letter -> what the step carries in this grant
+    notes: dict[str, str]
+    #: The letters of the token request and its response.
+    token: tuple[str, str]
+    #: The letters of a refresh (RFC 6749 §1.5), if the figure has them.
+    refresh: tuple[str, str] = ("", "")
+    #: The letters of an API call with the token, if the figure has them.
+    api: tuple[str, str] = ("", "")
+
+
+# RFC 6749 §1.2, the abstract flow, as the authorization code grant runs it (and §1.5's refresh).
+AUTHORIZATION_CODE = GrantFlow(
+    name="Authorization code grant",
+    section="1.2",
+    figure="""\
+     +--------+                               +---------------+
+     |        |--(A)- Authorization Request ->|   Resource    |
+     |        |                               |     Owner     |
+     |        |<-(B)-- Authorization Grant ---|               |
+     |        |                               +---------------+
+     |        |
+     |        |                               +---------------+
+     |        |--(C)-- Authorization Grant -->| Authorization |
+     | Client |                               |     Server    |
+     |        |<-(D)----- Access Token -------|               |
+     |        |                               +---------------+
+     |        |
+     |        |                               +---------------+
+     |        |--(E)----- Access Token ------>|    Resource   |
+     |        |                               |     Server    |
+     |        |<-(F)--- Protected Resource ---|               |
+     +--------+                               +---------------+""",
+    steps={
+        "A": ("Authorization Request", "Client", "Resource Owner"),
+        "B": ("Authorization Grant", "Resource Owner", "Client"),
+        "C": ("Authorization Grant", "Client", "Authorization Server"),
+        "D": ("Access Token", "Authorization Server", "Client"),
+        "E": ("Access Token", "Client", "Resource Server"),
+        "F": ("Protected Resource", "Resource Server", "Client"),
+        "G": ("Refresh Token", "Client", "Authorization Server"),
+        "H": ("Access Token (refreshed)", "Authorization Server", "Client"),
+    },
+    notes={
+        "A": "The client sends the resource owner's browser to the authorization endpoint with its "
+        "client_id, the scopes it wants, a state value and a PKCE code_challenge. The authorization "
+        "server then logs the owner in and asks for consent; the client sees none of that.",
+        "B": "The browser comes back to the client's redirect URI with the authorization grant: a "
+        "one-time code, the state (the client checks it is the one it sent) and iss, the issuer.",
+        "C": "The client presents the grant at the token endpoint, authenticated with its client "
+        "secret (HTTP Basic), with the PKCE code_verifier that only it knows.",
+        "D": "The authorization server checks the code, the client, the redirect URI and the "
+        "verifier, and issues an access token and a refresh token.",
+        "E": "The client calls the resource server's API with the access token as a bearer token.",
+        "F": "The resource server checks the token and its scopes, and answers with the owner's data.",
+        "G": "The access token is short-lived; the client trades its refresh token for a new one.",
+        "H": "A new access token, and a new refresh token: the old one is now spent (rotation).",
+    },
+    token=("C", "D"),
+    refresh=("G", "H"),
+    api=("E", "F"),
+)
+
+CLIENT_CREDENTIALS = GrantFlow(
+    name="Client credentials grant",
+    section="4.4",
+    figure="""\
+     +---------+                                  +---------------+
+     |         |                                  |               |
+     |         |>--(A)- Client Authentication --->| Authorization |
+     | Client  |                                  |     Server    |
+     |         |<--(B)---- Access Token ---------<|               |
+     |         |                                  |               |
+     +---------+                                  +---------------+""",
+    steps={
+        "A": ("Client Authentication", "Client", "Authorization Server"),
+        "B": ("Access Token", "Authorization Server", "Client"),
+    },
+    notes={
+        "A": "The client asks for a token for itself: grant_type=client_credentials and the scope "
+        "it needs, authenticated with its own client secret (HTTP Basic). There is no resource "
+        "owner, no browser, no redirect URI and no code.",
+        "B": "The authorization server authenticates the client and issues an access token that "
+        "belongs to the client itself: no user behind it, and no refresh token (RFC 6749 §4.4.3); "
+        "the client asks again when it expires.",
+    },
+    token=("A", "B"),
+)
+
+PASSWORD = GrantFlow(
+    name="Resource owner password credentials grant",
+    section="4.3",
+    figure="""\
+     +----------+
+     | Resource |
+     |  Owner   |
+     |          |
+     +----------+
+          v
+          |    Resource Owner
+         (A) Password Credentials
+          |
+          v
+     +---------+                                  +---------------+
+     |         |>--(B)---- Resource Owner ------->|               |
+     |         |         Password Credentials     | Authorization |
+     | Client  |                                  |     Server    |
+     |         |<--(C)---- Access Token ---------<|               |
+     |         |    (w/ Optional Refresh Token)   |               |
+     +---------+                                  +---------------+""",
+    steps={
+        "A": ("Resource Owner Password Credentials", "Resource Owner", "Client"),
+        "B": ("Resource Owner Password Credentials", "Client", "Authorization Server"),
+        "C": ("Access Token (w/ Optional Refresh Token)", "Authorization Server", "Client"),
+    },
+    notes={
+        "A": "The resource owner types their username and password into the client's own form. "
+        "This is what RFC 9700 §2.4 forbids: the client sees the password, and the owner learns to "
+        "type it into other sites' pages.",
+        "B": "The client sends the owner's username and password to the token endpoint with "
+        "grant_type=password, authenticated with its own client secret (HTTP Basic).",
+        "C": "The authorization server checks the client and the owner's password, and issues an "
+        "access token for the owner (and a refresh token, as this client may refresh).",
+    },
+    token=("B", "C"),
+)
+
+IMPLICIT = GrantFlow(
+    name="Implicit grant",
+    section="4.2",
+    figure="""\
+     +----------+
+     | Resource |
+     |  Owner   |
+     |          |
+     +----------+
+          ^
+          |
+         (B)
+     +----|-----+          Client Identifier     +---------------+
+     |         -+----(A)-- & Redirection URI --->|               |
+     |  User-   |                                | Authorization |
+     |  Agent  -|----(B)-- User authenticates -->|     Server    |
+     |          |                                |               |
+     |          |<---(C)--- Redirection URI ----<|               |
+     |          |          with Access Token     +---------------+
+     |          |            in Fragment
+     |          |                                +---------------+
+     |          |----(D)--- Redirection URI ---->|   Web-Hosted  |
+     |          |          without Fragment      |     Client    |
+     |          |                                |    Resource   |
+     |     (F)  |<---(E)------- Script ---------<|               |
+     |          |                                +---------------+
+     +-|--------+
+       |    |
+      (A)  (G) Access Token
+       |    |
+       ^    v
+     +---------+
+     |         |
+     |  Client |
+     |         |
+     +---------+""",
+    steps={
+        "A": ("Client Identifier & Redirection URI", "Client", "User-Agent"),
+        "C": ("Redirection URI with Access Token in Fragment", "Authorization Server", "User-Agent"),
+        "D": ("Redirection URI without Fragment", "User-Agent", "Web-Hosted Client Resource"),
+        "E": ("Script", "Web-Hosted Client Resource", "User-Agent"),
+        "F": ("The script extracts the access token", "User-Agent", "User-Agent"),
+        "G": ("Access Token", "User-Agent", "Client"),
+    },
+    notes={
+        "A": "The client sends the browser to the authorization endpoint with response_type=token, "
+        "its client_id, the redirect URI, the scope and a state. Step (B), logging in and "
+        "consenting, is between the owner and the authorization server.",
+        "C": "The authorization server redirects the browser back with the access token in the "
+        "URL fragment: no code, no client authentication, no PKCE, and no refresh token.",
+        "D": "The browser asks the client's page for the redirect URI. The fragment stays in the "
+        "browser, so this request, as the client's server received it, carries no token.",
+        "E": "The page answers with a script, which reads the fragment.",
+        "F": "The script, in the browser, takes the token out of the fragment and the address bar.",
+        "G": "The script is the client here: it calls the API with the token itself.",
+    },
+    token=("", ""),
+)
+
+FLOWS = {
+    "authorization_code": AUTHORIZATION_CODE,
+    "client_credentials": CLIENT_CREDENTIALS,
+    "password": PASSWORD,
+    "implicit": IMPLICIT,
 }
 
 
@@ -125,32 +313,49 @@ OTHER_EXCHANGES = {
 }
 
 
-def classify(request) -> tuple[str, str, str, str]:
-    """(request letter, response letter, title, server) of an exchange of the client's;
-    the letters are empty for an exchange outside RFC 6749's figures."""
+API_CALL = ("Protected resource request (RFC 6750 §2.1)", "Protected resource")
+REFRESH = ("Refresh request (RFC 6749 §6)", "Access token, refreshed")
+# What the exchanges outside a grant's figure carry.
+NOTES_OUTSIDE = {
+    API_CALL[0]: "The client calls the API with the access token in the Authorization header.",
+    API_CALL[1]: "The resource server checks the token and its scopes, and answers.",
+    REFRESH[0]: "The client trades its refresh token for a new access token.",
+    REFRESH[1]: "A new access token, and a new refresh token: the old one is now spent (rotation).",
+}
+
+
+def classify(request, flow: GrantFlow = AUTHORIZATION_CODE) -> tuple[str, str, str, str, str]:
+    """(request letter, response letter, request title, response title, server) of an exchange
+    of the client's. The letters are the grant's figure's; an exchange outside the figure has
+    none, and a title instead."""
     path = urlsplit(request.url).path
     if path in OTHER_EXCHANGES:
-        return ("", "", OTHER_EXCHANGES[path], "Authorization Server")
+        title = OTHER_EXCHANGES[path]
+        return ("", "", title, title, "Authorization Server")
     if path.endswith("/oauth/token/"):
         body = request.body.decode() if isinstance(request.body, bytes) else request.body or ""
-        grant_type = dict(parse_qsl(body)).get("grant_type")
-        return ("G", "H", "", "") if grant_type == "refresh_token" else ("C", "D", "", "")
+        if dict(parse_qsl(body)).get("grant_type") == "refresh_token":
+            return (*flow.refresh, *REFRESH, "Authorization Server")
+        return (*flow.token, "", "", "Authorization Server")
     if "Authorization" not in request.headers:
-        return ("", "", "Public API call, no token", "Resource Server")
-    return ("E", "F", "", "")
+        title = "Public API call, no token"
+        return ("", "", title, title, "Resource Server")
+    return (*flow.api, *API_CALL, "Resource Server")
 
 
 class Trace:
-    """Steps of one run, as JSON-ready dicts (the partner app keeps them in the session)."""
+    """Steps of one run of a grant, as JSON-ready dicts (the partner app keeps them in the
+    session), labelled with the letters of that grant's figure."""
 
-    def __init__(self, steps=None):
+    def __init__(self, steps=None, flow: GrantFlow = AUTHORIZATION_CODE):
         self.steps = list(steps or [])
+        self.flow = flow
 
     def add(
         self, letter: str, http: str, note: str = "", title: str = "", sender: str = "", receiver: str = ""
     ) -> None:
         """Adds a step; a step without a letter needs a ``title``, ``sender`` and ``receiver``."""
-        name, sender, receiver = STEPS.get(letter) or (title, sender, receiver)
+        name, sender, receiver = self.flow.steps.get(letter) or (title, sender, receiver)
         self.steps.append(
             {
                 "letter": letter,
@@ -158,20 +363,22 @@ class Trace:
                 "sender": sender,
                 "receiver": receiver,
                 "http": http,
-                "note": note or NOTES.get(letter, ""),
+                "note": note or self.flow.notes.get(letter, "") or NOTES_OUTSIDE.get(title, ""),
             }
         )
 
     def record(self, response, *args, **kwargs):
         """A ``requests`` response hook: adds the exchange as two steps."""
         request = response.request
-        sent, answered, title, server = classify(request)
+        sent, answered, sent_title, answered_title, server = classify(request, self.flow)
         message = request_text(request.method, request.url, request.headers.items(), request.body)
-        self.add(sent, message, title=title, sender="Client", receiver=server)
+        self.add(sent, message, title=sent_title if not sent else "", sender="Client", receiver=server)
         message = response_text(
             response.status_code, response.reason, response.headers.items(), response.content
         )
-        self.add(answered, message, title=title, sender=server, receiver="Client")
+        self.add(
+            answered, message, title=answered_title if not answered else "", sender=server, receiver="Client"
+        )
         return response
 
     def attach(self, session):

@@ -1,18 +1,24 @@
 from django.urls import path
 
-from . import views
+from . import grants, roles, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon),
     path("connect/", views.connect, name="connect"),
     path("callback/", views.callback, name="callback"),
-    path("bookings/", views.bookings, name="bookings"),
-    path("bookings/new/", views.book, name="book"),
-    path("bookings/<int:booking_id>/cancel/", views.cancel, name="cancel"),
     path("refresh/", views.refresh, name="refresh"),
     path("disconnect/", views.disconnect, name="disconnect"),
     path("trace/", views.trace, name="trace"),
-    path("reports/", views.reports, name="reports"),
-    path("implicit/", views.implicit, name="implicit"),
-    path("implicit/start/", views.implicit_start, name="implicit_start"),
+    # One page for each role of the hotel API, with the user's token.
+    path("bookings/", roles.bookings, name="bookings"),
+    path("bookings/new/", roles.book, name="book"),
+    path("bookings/<int:booking_id>/cancel/", roles.cancel, name="cancel"),
+    path("hotel/", roles.hotel_desk, name="hotel_desk"),
+    path("manager/", roles.manager_reports, name="manager_reports"),
+    # The other grants.
+    path("reports/", grants.reports, name="reports"),
+    path("password/", grants.password, name="password"),
+    path("implicit/", grants.implicit, name="implicit"),
+    path("implicit/start/", grants.implicit_start, name="implicit_start"),
 ]

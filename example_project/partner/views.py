@@ -1,19 +1,24 @@
-"""The partner travel app's pages: connect to the hotel site, the guest's bookings, the flow
-trace, the reports service (client credentials) and the legacy implicit page."""
-
-from datetime import date, timedelta
+"""The partner travel app's pages: the home page, connecting to the hotel site (the
+authorization code grant), the flow trace, refresh and disconnect. The pages of each role
+are in ``partner.roles``, those of the other grants in ``partner.grants``."""
 
 import requests
+from demo.favicon import favicon_view
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from oauthlib.oauth2 import OAuth2Error
 
 from . import oauth
-from .trace import Trace, request_text, response_text
+from .trace import AUTHORIZATION_CODE, Trace, request_text, response_text
 
 TOKEN = "token"
+# The username the API sees in the token (GET /api/me/), shown in the header.
+WHO = "connected_as"
 PENDING = "pending_authorization"
+# The state of the last authorization response exchanged, to recognise a reload of it.
+USED_STATE = "used_state"
+USED_NEXT = "used_next"
 TRACE = "trace"
 MESSAGE = "message"
 # The trace keeps steps (A) to (D) and the latest exchanges after them.
@@ -22,10 +27,14 @@ DEFAULT_SCOPES = ["bookings:read", "bookings:write"]
 # The headers of the browser's request (B) shown in the trace; the rest are left out.
 BROWSER_HEADERS = ("Host", "User-Agent", "Referer", "Cookie")
 FAILURES = (OAuth2Error, oauth.AuthorizationFailed, requests.RequestException)
+# Where a connection may lead once the token is in: a role's page (partner.roles.ROLES).
+NEXT_PAGES = ("bookings", "hotel_desk", "manager_reports")
+
+favicon = favicon_view("P", "#0f6b5c")
 
 
 def load_trace(request) -> Trace:
-    return Trace(request.session.get(TRACE))
+    return Trace(request.session.get(TRACE), AUTHORIZATION_CODE)
 
 
 def save_trace(request, trace: Trace) -> None:
@@ -40,23 +49,40 @@ def flash(request, text: str) -> None:
 def page(request, template: str, status: int = 200, **context):
     context.setdefault("message", request.session.pop(MESSAGE, None))
     context.setdefault("connected", TOKEN in request.session)
+    context.setdefault("connected_as", request.session.get(WHO))
+    context.setdefault("granted", (request.session.get(TOKEN) or {}).get("scope", []))
     return render(request, f"partner/{template}", context, status=status)
 
 
 def failure_text(exc: Exception) -> str:
+    """An OAuth error as ``error: description``; anything else as its message."""
     if isinstance(exc, OAuth2Error):
         return f"{exc.error}: {exc.description}" if exc.description else exc.error
     return str(exc)
 
 
+def failure_hint(exc: Exception) -> str:
+    """What to do about a refused authorization."""
+    if not isinstance(exc, OAuth2Error) or exc.error != "access_denied":
+        return ""
+    if "may not grant" in (exc.description or ""):
+        return (
+            "Hotel Booking lets each user grant only the scopes of their role: hotel:manage is for "
+            "hotel staff (sam), reports:read for managers (maria). Connect again and log in as one "
+            "of them, or ask only for the bookings scopes."
+        )
+    return "You pressed Deny, or unticked every scope, on Hotel Booking's consent page."
+
+
 def home(request):
-    token = request.session.get(TOKEN)
+    from .roles import ROLES
+
     return page(
         request,
         "home.html",
         scopes=settings.SCOPES,
         selected=DEFAULT_SCOPES,
-        granted=token.get("scope", []) if token else [],
+        roles=ROLES.values(),
         authorization_server=settings.AUTHORIZATION_SERVER,
     )
 
@@ -65,36 +91,89 @@ def home(request):
 def connect(request):
     """Step (A): send the owner to the authorization server."""
     scopes = [scope for scope in request.POST.getlist("scope") if scope in settings.SCOPES] or DEFAULT_SCOPES
+    next_page = request.POST.get("next") if request.POST.get("next") in NEXT_PAGES else "bookings"
     try:
-        url, pending = oauth.authorization_request(scopes)
+        url, pending = oauth.authorization_request(scopes, login=bool(request.POST.get("login")))
     except requests.RequestException as exc:
         flash(request, f"The hotel site did not answer: {exc}")
         return redirect("home")
-    request.session[PENDING] = pending
-    trace = Trace()
+    request.session[PENDING] = {**pending, "next": next_page}
+    trace = Trace(flow=AUTHORIZATION_CODE)
     trace.add("A", response_text(302, "Found", [("Location", url)]))
     save_trace(request, trace)
     return redirect(url)
 
 
+ALREADY_USED = (
+    "This address was already used: the authorization code in it was exchanged for a token when "
+    "you first arrived here, and a code works only once (RFC 6749 §4.1.2). Reloading the page "
+    "does not connect again."
+)
+
+
 def callback(request):
     """Steps (B) to (D): the owner is back with a code (or an error); exchange it."""
     pending = request.session.pop(PENDING, None)
+    if pending is None:
+        return callback_without_pending(request)
     trace = load_trace(request)
     headers = [(name, value) for name, value in request.headers.items() if name in BROWSER_HEADERS]
     trace.add("B", request_text("GET", request.build_absolute_uri(), headers))
     try:
-        if pending is None:
-            raise oauth.AuthorizationFailed(
-                "No authorization is in progress: start again from the home page."
-            )
         token = oauth.exchange_code(request.build_absolute_uri(), pending, trace)
+    except OAuth2Error as exc:
+        # RFC 6749 §4.1.2.1: the authorization server's answer, readably.
+        save_trace(request, trace)
+        return page(
+            request,
+            "error.html",
+            heading="Hotel Booking refused",
+            error_code=exc.error,
+            error=exc.description or "",
+            hint=failure_hint(exc),
+            status=400,
+        )
     except FAILURES as exc:
         save_trace(request, trace)
         return page(request, "error.html", error=failure_text(exc), status=400)
     request.session[TOKEN] = token
+    request.session[WHO] = connected_as(token)
+    request.session[USED_STATE] = pending["state"]
+    request.session[USED_NEXT] = pending.get("next", "bookings")
     save_trace(request, trace)
-    return redirect("bookings")
+    return redirect(pending.get("next", "bookings"))
+
+
+def callback_without_pending(request):
+    """A callback with no authorization in progress: most often a reload of the page the last
+    authorization came back to."""
+    state = request.GET.get("state")
+    if state and state == request.session.get(USED_STATE):
+        if TOKEN in request.session:
+            flash(request, f"{ALREADY_USED} The app is still connected.")
+            return redirect(request.session.get(USED_NEXT) or "bookings")
+        return page(
+            request,
+            "error.html",
+            heading="Already used",
+            error=f"{ALREADY_USED} The app has been disconnected since: connect again from the home page.",
+        )
+    return page(
+        request,
+        "error.html",
+        error="No authorization is in progress: this address is the end of one that this browser "
+        "did not start here, or started too long ago. Start again from the home page.",
+        status=400,
+    )
+
+
+def connected_as(token: dict) -> str | None:
+    """Who the API sees in the token (``GET /api/me/``), for the header; not part of the trace."""
+    try:
+        response = oauth.call_api(oauth.api_session(token, lambda token: None), "GET", "/me/")
+    except FAILURES:
+        return None
+    return response.json().get("subject") if response.ok else None
 
 
 def api(request, trace: Trace):
@@ -106,81 +185,19 @@ def api(request, trace: Trace):
     return oauth.api_session(request.session[TOKEN], store, trace)
 
 
-def api_failure(request, response) -> str:
-    """A message for an API refusal; a token the server no longer accepts is dropped."""
-    if response.status_code == 401:
+def forget_token_if_refused(request, answer) -> None:
+    """A token the API no longer accepts (401, RFC 6750 §3.1 invalid_token) is dropped."""
+    if answer.status == 401:
         request.session.pop(TOKEN, None)
-        return "The hotel site no longer accepts the token (revoked or expired). Connect again."
-    try:
-        detail = response.json()
-    except ValueError:
-        detail = response.text[:200]
-    return f"The API answered {response.status_code}: {detail}"
-
-
-def bookings(request):
-    """Steps (E) and (F): the guest's bookings from the hotel API."""
-    if TOKEN not in request.session:
-        return redirect("home")
-    trace = load_trace(request)
-    context = {"token": request.session[TOKEN]}
-    try:
-        response = oauth.call_api(api(request, trace), "GET", "/bookings/")
-        hotels = requests.get(f"{settings.API_URL}/hotels/", timeout=oauth.TIMEOUT).json()
-    except FAILURES as exc:
-        context["error"] = failure_text(exc)
-    else:
-        if response.ok:
-            context["bookings"] = response.json()
-        else:
-            context["error"] = api_failure(request, response)
-        context["rooms"] = [(hotel, room) for hotel in hotels for room in hotel["rooms"]]
-    save_trace(request, trace)
-    context["token"] = request.session.get(TOKEN)
-    context["check_in"] = date.today() + timedelta(days=60)
-    return page(request, "bookings.html", **context)
-
-
-def change_bookings(request, method: str, path: str, done: str, **kwargs):
-    if TOKEN not in request.session:
-        return redirect("home")
-    trace = load_trace(request)
-    try:
-        response = oauth.call_api(api(request, trace), method, path, **kwargs)
-    except FAILURES as exc:
-        flash(request, failure_text(exc))
-    else:
-        flash(request, done if response.ok else api_failure(request, response))
-    save_trace(request, trace)
-    return redirect("bookings")
-
-
-@require_POST
-def book(request):
-    try:
-        check_in = date.fromisoformat(request.POST.get("check_in", ""))
-        nights = int(request.POST.get("nights", "1"))
-    except ValueError:
-        flash(request, "Choose a date and a number of nights.")
-        return redirect("bookings")
-    booking = {
-        "room": request.POST.get("room"),
-        "check_in": check_in.isoformat(),
-        "check_out": (check_in + timedelta(days=max(nights, 1))).isoformat(),
-    }
-    return change_bookings(request, "POST", "/bookings/", "Booked.", json=booking)
-
-
-@require_POST
-def cancel(request, booking_id: int):
-    return change_bookings(request, "DELETE", f"/bookings/{booking_id}/", "Booking cancelled.")
+        request.session.pop(WHO, None)
 
 
 @require_POST
 def refresh(request):
     """Steps (G) and (H): trade the refresh token for new tokens now."""
+    next_page = request.POST.get("next") if request.POST.get("next") in NEXT_PAGES else "bookings"
     if TOKEN not in request.session:
-        return redirect("home")
+        return redirect(next_page)
     trace = load_trace(request)
     try:
         request.session[TOKEN] = oauth.refresh(api(request, trace))
@@ -189,13 +206,14 @@ def refresh(request):
         request.session.pop(TOKEN, None)
         flash(request, f"The refresh failed: {failure_text(exc)}. Connect again.")
     save_trace(request, trace)
-    return redirect("bookings")
+    return redirect(next_page)
 
 
 @require_POST
 def disconnect(request):
     """Revoke the refresh token (RFC 7009), which ends its access tokens too, and forget both."""
     token = request.session.pop(TOKEN, None)
+    request.session.pop(WHO, None)
     if token:
         trace = load_trace(request)
         try:
@@ -209,42 +227,4 @@ def disconnect(request):
 
 def trace(request):
     """The flow trace of the last authorization."""
-    return page(request, "trace.html", steps=load_trace(request).steps)
-
-
-def reports(request):
-    """The reports service: client credentials, then the manager's report across hotels."""
-    trace = Trace()
-    context = {}
-    try:
-        service = oauth.service_session(trace)
-        response = oauth.call_api(service, "GET", "/reports/occupancy/", client="partner-service")
-    except FAILURES as exc:
-        context["error"] = failure_text(exc)
-    else:
-        if response.ok:
-            context["rows"] = response.json()
-        else:
-            context["error"] = api_failure(request, response)
-    return page(request, "reports.html", steps=trace.steps, **context)
-
-
-def implicit(request):
-    """The implicit grant, discouraged: the token arrives in the URL fragment, read by script."""
-    return page(
-        request,
-        "implicit.html",
-        expected_state=request.session.get("implicit_state", ""),
-        api_url=settings.API_URL,
-    )
-
-
-@require_POST
-def implicit_start(request):
-    try:
-        url, state = oauth.implicit_request()
-    except requests.RequestException as exc:
-        flash(request, f"The hotel site did not answer: {exc}")
-        return redirect("implicit")
-    request.session["implicit_state"] = state
-    return redirect(url)
+    return page(request, "trace.html", flow=AUTHORIZATION_CODE, steps=load_trace(request).steps)

@@ -31,8 +31,11 @@ class GrantType(models.TextChoices):
 #: RFC 9700 §2.4 and §2.1.2: the password and implicit grants should not be used.
 LEGACY_GRANT_TYPES: tuple[str, ...] = (GrantType.PASSWORD.value, GrantType.IMPLICIT.value)
 
-#: The grants a site allows when ``OAUTH_PROVIDER["GRANT_TYPES"]`` is not set.
-DEFAULT_GRANT_TYPES: tuple[str, ...] = tuple(GrantType.values)
+#: The grants a site allows when ``OAUTH_PROVIDER["GRANT_TYPES"]`` is not set: every grant
+#: except the legacy ones, which a site turns on by listing them.
+DEFAULT_GRANT_TYPES: tuple[str, ...] = tuple(
+    grant for grant in GrantType.values if grant not in LEGACY_GRANT_TYPES
+)
 
 #: Grants whose response travels to a redirect URI.
 REDIRECT_GRANT_TYPES = frozenset({GrantType.AUTHORIZATION_CODE.value, GrantType.IMPLICIT.value})

@@ -14,6 +14,7 @@ __all__ = [
     "default_scopes",
     "invalid_scope_tokens",
     "parse_scope",
+    "refused_scopes",
 ]
 
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
@@ -50,3 +51,11 @@ def default_scopes(configured: Iterable[str], allowed: Iterable[str]) -> list[st
     if "__all__" in configured:
         return allowed
     return [scope for scope in configured if scope in allowed]
+
+
+def refused_scopes(requested: Iterable[str], grantable: Iterable[str] | None) -> list[str]:
+    """The requested scopes outside ``grantable``, in request order; ``None`` refuses none."""
+    if grantable is None:
+        return []
+    allowed = set(grantable)
+    return [scope for scope in requested if scope not in allowed]

@@ -20,10 +20,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..core.grant_types import GrantType
+from ..server.configuration import openid_connect_enabled
 from ..storage.clients import disable_client, register_client, rotate_client_secret
 from ..storage.models import Application, AuditEvent, Consent
 from ..storage.revocation import revoke_client_tokens, revoke_consent, revoke_token
@@ -78,6 +82,17 @@ class ApplicationForm(forms.ModelForm):
             "allowed_origins",
         )
 
+        help_texts = {
+            "user": _(
+                "The account that owns this registration, for your records. Optional; it does not "
+                "limit who may authorize the client, and client credentials tokens carry no user."
+            ),
+            "skip_authorization": _(
+                "Issue codes without showing the consent page. Only for first-party apps run by this "
+                "site: the owner is never asked, and nothing is listed for them to approve."
+            ),
+        }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
@@ -89,7 +104,7 @@ class ApplicationForm(forms.ModelForm):
 
 class ApplicationAdmin(admin.ModelAdmin):
     form = ApplicationForm
-    list_display = ("name", "client_id", "client_type", "grant_types", "is_active", "created")
+    list_display = ("name", "client_id", "client_type", "grant_type_lines", "is_active", "created_on")
     list_filter = ("client_type", "is_active", "skip_authorization")
     search_fields = ("name", "client_id")
     raw_id_fields = ("user",)
@@ -98,6 +113,16 @@ class ApplicationAdmin(admin.ModelAdmin):
     actions = ["rotate_secret", "revoke_tokens", "disable"]
     # django-oauth-toolkit's get_absolute_url() names a URL this package does not serve.
     view_on_site = False
+
+    @admin.display(description=_("grant types"), ordering="grant_types")
+    def grant_type_lines(self, obj: Application) -> str:
+        """One grant type a line, so the list fits a 1280-pixel screen beside the sidebars."""
+        return format_html_join(mark_safe("<br>"), "{}", ((grant,) for grant in obj.grant_type_list))
+
+    @admin.display(description=_("created"), ordering="created")
+    def created_on(self, obj: Application) -> str:
+        """The day only; the change page has the time."""
+        return date_format(timezone.localtime(obj.created), "SHORT_DATE_FORMAT")
 
     def get_urls(self) -> list[Any]:
         show = self.admin_site.admin_view(self.secrets_view)
@@ -256,7 +281,18 @@ class GrantAdmin(ReadOnlyAdmin):
 
 
 class IDTokenAdmin(ReadOnlyAdmin):
+    """ID tokens exist only with OpenID Connect; while it is off the admin hides them."""
+
     list_display = ("pk", "application", "user", "expires")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return openid_connect_enabled() and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return openid_connect_enabled() and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return openid_connect_enabled() and super().has_delete_permission(request, obj)
 
 
 @admin.register(Consent)

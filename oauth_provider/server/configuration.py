@@ -19,7 +19,13 @@ from django.core.signals import setting_changed
 
 from ..settings import provider_settings
 
-__all__ = ["SWAPPED_MODELS", "configure_django_oauth_toolkit", "conflicting_settings", "generate_token"]
+__all__ = [
+    "SWAPPED_MODELS",
+    "configure_django_oauth_toolkit",
+    "conflicting_settings",
+    "generate_token",
+    "openid_connect_enabled",
+]
 
 #: django-oauth-toolkit's swappable model settings and the models we swap in.
 SWAPPED_MODELS = {
@@ -105,6 +111,13 @@ def dot_settings() -> dict[str, Any]:
         values[f"COMPLIANT_BCP_RFC9700_{gate}"] = True
     values["COMPLIANT_BCP_RFC9700_PKCE_METHOD"] = not ps.PKCE_PLAIN_ALLOWED
     return values
+
+
+def openid_connect_enabled() -> bool:
+    """Whether django-oauth-toolkit runs OpenID Connect. It is off (``OIDC_ENABLED`` above), so
+    no ID token is ever issued; what shows ID tokens (the admin) asks here, and follows when a
+    setting turns OpenID Connect on."""
+    return bool(getattr(settings, "OAUTH2_PROVIDER", {}).get("OIDC_ENABLED"))
 
 
 def configure_django_oauth_toolkit() -> None:

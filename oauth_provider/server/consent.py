@@ -1,5 +1,6 @@
 """Stored consent: reuse an owner's earlier decision, record a new one. Withdrawing or
-revoking it is ``oauth_provider.storage.revocation``'s job."""
+revoking it is ``oauth_provider.storage.revocation``'s job. Also the site's policy on
+what an owner may grant at all (``RESOURCE_OWNER_SCOPES``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,40 @@ from typing import Any
 from django.db import transaction
 
 from ..core import signals
-from ..core.scopes import parse_scope
+from ..core.scopes import parse_scope, refused_scopes
+from ..settings import provider_settings
 from ..storage.models import Consent
 
-__all__ = ["consent_covers", "record_consent"]
+__all__ = ["consent_covers", "owner_refusal", "owner_share", "record_consent", "scopes_refused_to"]
+
+
+def scopes_refused_to(user: Any, application: Any, scopes: Iterable[str]) -> list[str]:
+    """The scopes in ``scopes`` that the site's ``RESOURCE_OWNER_SCOPES`` policy does not let
+    ``user`` grant to ``application``; none when the site has no policy."""
+    policy = provider_settings.RESOURCE_OWNER_SCOPES
+    if policy is None:
+        return []
+    grantable = policy(user, application)
+    return refused_scopes(scopes, None if grantable is None else list(grantable))
+
+
+def owner_share(
+    user: Any, application: Any, scopes: list[str], explicit: bool
+) -> tuple[list[str], list[str]]:
+    """``(scopes, refused)`` under the ``RESOURCE_OWNER_SCOPES`` policy. Scopes the client asked
+    for (``explicit``) are refused if the owner may not grant one of them; default scopes,
+    which stand in for a missing ``scope`` (RFC 6749 §3.3), are narrowed to the owner's share,
+    unless none would be left."""
+    refused = scopes_refused_to(user, application, scopes)
+    kept = [scope for scope in scopes if scope not in refused]
+    if refused and not explicit and kept:
+        return kept, []
+    return scopes, refused
+
+
+def owner_refusal(refused: Iterable[str]) -> str:
+    """The ``error_description`` of a request refused by that policy."""
+    return f"The resource owner may not grant the scopes: {' '.join(refused)}."
 
 
 def consent_covers(user: Any, application: Any, scopes: Iterable[str]) -> bool:

@@ -22,12 +22,13 @@ from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
 from ..core import signals
-from ..core.grant_types import RESPONSE_TYPES, GrantType, supported_response_types
+from ..core.grant_types import LEGACY_GRANT_TYPES, RESPONSE_TYPES, GrantType, supported_response_types
 from ..core.hashing import hash_token
 from ..settings import provider_settings
 from ..storage import revocation, token_cache
 from ..storage.token_store import AlreadyUsed, NewTokens, token_store
 from . import client_authentication
+from .consent import owner_refusal, owner_share
 
 __all__ = ["OAuth2Validator"]
 
@@ -41,6 +42,13 @@ def _client(request: Request, client_id: str | None) -> Any:
     if client is not None and client_id and client.client_id == client_id:
         return client
     return client_authentication.load_client(client_id or "")
+
+
+def _off_here(grant_type: str | None) -> str:
+    """The start of an error description for a legacy grant the site did not turn on."""
+    if grant_type in LEGACY_GRANT_TYPES:
+        return f"The {grant_type} grant is off on this server (RFC 9700 discourages it); "
+    return ""
 
 
 class OAuth2Validator(DOTValidator):
@@ -95,7 +103,8 @@ class OAuth2Validator(DOTValidator):
     ) -> bool:
         if grant_type not in provider_settings.GRANT_TYPES:
             raise errors.UnsupportedGrantTypeError(
-                description=f"grant_type must be one of: {', '.join(provider_settings.GRANT_TYPES)}.",
+                description=_off_here(grant_type)
+                + f"grant_type must be one of: {', '.join(provider_settings.GRANT_TYPES)}.",
                 request=request,
             )
         return request.client.has_grant_type(grant_type)
@@ -107,10 +116,23 @@ class OAuth2Validator(DOTValidator):
         if grant_type is None or grant_type not in provider_settings.GRANT_TYPES:
             supported = supported_response_types(provider_settings.GRANT_TYPES)
             raise errors.UnsupportedResponseTypeError(
-                description=f"response_type must be one of: {', '.join(supported)}.",
+                description=_off_here(grant_type) + f"response_type must be one of: {', '.join(supported)}.",
                 request=request,
             )
         return client.has_grant_type(grant_type)
+
+    def validate_scopes(
+        self, client_id: str, scopes: list[str], client: Any, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        if not super().validate_scopes(client_id, scopes, client, request, *args, **kwargs):
+            return False
+        if request.grant_type == "password" and request.user is not None:
+            # RFC 6749 §5.2: a scope that "exceeds the scope granted by the resource owner".
+            explicit = bool(request.scope)
+            request.scopes, refused = owner_share(request.user, client, list(scopes), explicit)
+            if refused:
+                raise errors.InvalidScopeError(description=owner_refusal(refused), request=request)
+        return True
 
     def is_pkce_required(self, client_id: str, request: Request) -> bool:
         client = request.client or _client(request, client_id)

@@ -78,3 +78,26 @@ def test_superuser_adds_a_client_and_the_secret_works(page, live_server, superus
     expect(page.get_by_text(secret)).to_have_count(0)
     assert_rendered(page)
     screenshot(page, "admin-applications")
+
+
+def test_the_applications_list_fits_1280_pixels_with_the_sidebar_open(page, live_server, superuser):
+    """Every column of the list stays in view at 1280 px, the admin's navigation sidebar open."""
+    ApplicationFactory(
+        name="Bookings web app with a long name",
+        client_id="bookings-web-app-with-a-long-client-id",
+        grant_types="authorization_code refresh_token client_credentials password implicit",
+    )
+    PublicApplicationFactory(name="Bookings mobile app", client_id="bookings-mobile")
+    page.set_viewport_size(ADMIN_VIEWPORT)
+    page.goto("/admin/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(PASSWORD)
+    submit(page.get_by_role("button", name="Log in"))
+    page.goto("/admin/oauth_provider/application/")
+    expect(page.locator("#nav-sidebar")).to_be_visible()
+    last_header = page.locator("#result_list thead th").last
+    box = last_header.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= ADMIN_VIEWPORT["width"], box
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    changelist = page.locator("#changelist .results")
+    assert changelist.evaluate("element => element.scrollWidth <= element.clientWidth")

@@ -44,12 +44,12 @@ from ...settings import provider_settings
 from ...storage.models import Consent
 from ...storage.revocation import withdraw_consent
 from .. import throttling
-from ..consent import consent_covers, record_consent
+from ..consent import consent_covers, owner_refusal, owner_share, record_consent, scopes_refused_to
 from ..forms import APPROVED_SCOPES_FIELD, ConsentForm
 from ..login import ask_for_fresh_login, needs_fresh_login
 from ..request_checks import parameter_problem, unparsable_problem
 from .base import log_backing_service_error
-from .framing import deny_framing
+from .framing import deny_framing, page_context
 from .pages import error_page, parse_then_protect
 
 __all__ = ["AuthorizationView", "consent_form_problem", "web_url"]
@@ -105,6 +105,9 @@ class AuthorizationView(DOTAuthorizationView):
 
     def get_template_names(self) -> list[str]:
         return [provider_settings.AUTHORIZE_TEMPLATE]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**page_context(), **super().get_context_data(**kwargs)}
 
     def get_initial(self) -> dict[str, Any]:
         initial = {key: value for key, value in self.oauth2_data.items() if key != "scope"}
@@ -184,6 +187,15 @@ class AuthorizationView(DOTAuthorizationView):
             return self.handle_prompt_login()
         if needs_fresh_login(request):
             return self.login_again()
+        explicit = bool(parse_scope(request.GET.get("scope")))
+        scopes, refused = owner_share(request.user, application, scopes, explicit)
+        if refused:
+            # The site's policy, before any consent is asked for or reused.
+            denied = oauthlib_errors.AccessDeniedError(
+                state=credentials.get("state"), description=owner_refusal(refused)
+            )
+            wrapped = OAuthToolkitError(error=denied, redirect_uri=credentials["redirect_uri"])
+            return self.error_response(wrapped, application)
         if application.skip_authorization or (
             "consent" not in prompt and consent_covers(request.user, application, scopes)
         ):
@@ -270,6 +282,12 @@ class AuthorizationView(DOTAuthorizationView):
         if not set(requested) <= available:
             # The hidden field was widened past what this client may have: refuse, never narrow.
             error = oauthlib_errors.InvalidScopeError(state=credentials["state"])
+            return self.refuse(error, data, application)
+        refused = scopes_refused_to(self.request.user, application, approved)
+        if refused:
+            error = oauthlib_errors.AccessDeniedError(
+                state=credentials["state"], description=owner_refusal(refused)
+            )
             return self.refuse(error, data, application)
         if not approved and (requested or self.fallback_scopes(application)):
             withdraw_consent(self.request.user, application)

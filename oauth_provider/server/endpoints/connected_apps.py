@@ -33,7 +33,7 @@ from ...settings import provider_settings
 from ...storage.models import Consent
 from ...storage.revocation import revoke_consent
 from .authorize import web_url
-from .framing import deny_framing
+from .framing import deny_framing, page_context
 from .pages import parse_then_protect
 
 __all__ = [
@@ -158,7 +158,7 @@ class ConnectedAppsView(OwnerPageMixin, TemplateView):
     http_method_names = ["get", "head", "options"]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+        context = {**page_context(), **super().get_context_data(**kwargs)}
         context["connected_apps"] = connected_apps(self.request.user)
         context["messages"] = messages.get_messages(self.request)
         return context
@@ -178,7 +178,7 @@ class RevokeConnectedAppView(OwnerPageMixin, TemplateView):
         return connection
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+        context = {**page_context(), **super().get_context_data(**kwargs)}
         connection = self.get_connected_app()
         context.update(connected_app=connection, application=connection.application)
         return context

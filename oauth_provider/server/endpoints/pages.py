@@ -21,13 +21,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from ...core.errors import OAuthError
 from ...settings import provider_settings
 from ..request_checks import charset_problem, unparsable_problem
+from .framing import page_context
 
 __all__ = ["error_page", "parse_then_protect"]
 
 
 def error_page(request: HttpRequest, error: OAuthError) -> HttpResponse:
     """An error shown to the owner (never a redirect: the client is not trusted yet)."""
-    context = {"error": error.error, "description": error.description}
+    context = {**page_context(), "error": error.error, "description": error.description}
     return render(request, provider_settings.ERROR_TEMPLATE, context, status=error.status_code)
 
 

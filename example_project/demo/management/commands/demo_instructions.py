@@ -39,6 +39,7 @@ oauth_provider demo
   Hotel Booking, authorization server + hotel API:     {credentials.AS_URL}/
 
 Open {credentials.CLIENT_URL}/, press "Connect with Hotel Booking" and log in as alice.
+Each role has a page there: My bookings (alice), Hotel desk (sam), Manager reports (maria).
 
 Demo-only users (the passwords are public; never reuse them):
 {users}

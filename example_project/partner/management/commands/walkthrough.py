@@ -19,38 +19,56 @@ from django.core.management.base import BaseCommand, CommandError
 from oauthlib.oauth2 import InvalidGrantError
 
 from partner import oauth
-from partner.trace import Trace, request_text, response_text, summary
+from partner.trace import (
+    AUTHORIZATION_CODE,
+    CLIENT_CREDENTIALS,
+    IMPLICIT,
+    PASSWORD,
+    Trace,
+    request_text,
+    response_text,
+    summary,
+)
 
 
 class StepFailed(Exception):
     pass
 
 
+class Form:
+    """A POST form: its action and the fields a browser would submit."""
+
+    def __init__(self, action: str):
+        self.action = action
+        self.fields: list[tuple[str, str]] = []
+        self.names: set[str] = set()
+
+
 class FormParser(HTMLParser):
-    """The first POST form of a page: its action and the fields a browser would submit."""
+    """The POST forms of a page (the site's header has one to log out, say)."""
 
     def __init__(self):
         super().__init__()
-        self.action = None
-        self.fields: list[tuple[str, str]] = []
-        self.names: set[str] = set()
-        self.done = False
+        self.forms: list[Form] = []
+        self.current: Form | None = None
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if self.done:
-            return
-        if tag == "form" and (attributes.get("method") or "").lower() == "post" and self.action is None:
-            self.action = attributes.get("action") or ""
-        elif tag == "input" and self.action is not None and attributes.get("name"):
-            self.names.add(attributes["name"])
+        if tag == "form" and (attributes.get("method") or "").lower() == "post":
+            self.current = Form(attributes.get("action") or "")
+            self.forms.append(self.current)
+        elif tag == "input" and self.current is not None and attributes.get("name"):
+            self.current.names.add(attributes["name"])
             kind = attributes.get("type", "text")
             if kind == "hidden" or (kind == "checkbox" and "checked" in attributes):
-                self.fields.append((attributes["name"], attributes.get("value") or ""))
+                self.current.fields.append((attributes["name"], attributes.get("value") or ""))
 
     def handle_endtag(self, tag):
-        if tag == "form" and self.action is not None:
-            self.done = True
+        if tag == "form":
+            self.current = None
+
+    def form_with(self, name: str) -> Form | None:
+        return next((form for form in self.forms if name in form.names), None)
 
 
 class Browser:
@@ -72,12 +90,12 @@ class Browser:
                 continue
             if response.status_code != 200:
                 raise StepFailed(f"{response.url} answered {response.status_code}: {response.text[:300]}")
-            form = FormParser()
-            form.feed(response.text)
-            if "password" in form.names:  # the login page
+            parser = FormParser()
+            parser.feed(response.text)
+            if form := parser.form_with("password"):  # the login page
                 password = credentials.USERS[self.username]["password"]
                 data = [*form.fields, ("username", self.username), ("password", password)]
-            elif "approved_scopes" in form.names:  # the consent page: press "Allow"
+            elif form := parser.form_with("approved_scopes"):  # the consent page: press "Allow"
                 data = [*form.fields, ("allow", "Authorize")]
             else:
                 raise StepFailed(f"{response.url} shows neither a login nor a consent form.")
@@ -89,8 +107,8 @@ class Browser:
 class PrintingTrace(Trace):
     """A trace that also prints each step as it is added."""
 
-    def __init__(self, command):
-        super().__init__()
+    def __init__(self, command, flow=AUTHORIZATION_CODE):
+        super().__init__(flow=flow)
         self.command = command
 
     def add(self, letter, http, note="", title="", sender="", receiver=""):
@@ -124,13 +142,15 @@ class Command(BaseCommand):
             ("Other: introspection (RFC 7662) and revocation (RFC 7009)", self.introspect_and_revoke),
             ("Hotel: staff member sam with hotel:manage", self.hotel_staff),
             ("Manager: maria with reports:read", self.manager),
+            ("Policy: a guest asking for a manager's scope is refused", self.policy),
             ("Manager: the reports service, client credentials grant (RFC 6749 §4.4)", self.service),
             ("Password grant, as alice (RFC 6749 §4.3; discouraged)", self.password),
             ("Implicit grant, as alice (RFC 6749 §4.2; discouraged)", self.implicit),
         ]
+        flows = {self.service: CLIENT_CREDENTIALS, self.password: PASSWORD, self.implicit: IMPLICIT}
         for title, run in sections:
             self.stdout.write(f"\n== {title}")
-            self.trace = PrintingTrace(self)
+            self.trace = PrintingTrace(self, flows.get(run, AUTHORIZATION_CODE))
             try:
                 run()
             except Exception as exc:  # a failed part is reported; the others still run
@@ -257,6 +277,19 @@ class Command(BaseCommand):
         report = self.expect(self.api(session, "GET", "/reports/occupancy/"), 200, "maria's report")
         self.check(len(report.json()) == 2, "covers her 2 hotels")
 
+    def policy(self):
+        url, pending = oauth.authorization_request(["reports:read"])
+        self.trace.add("A", response_text(302, "Found", [("Location", url)]))
+        redirect = self.browsers["alice"].authorize(url)
+        self.trace.add("B", request_text("GET", redirect, []))
+        returned = {name: values[0] for name, values in parse_qs(urlsplit(redirect).query).items()}
+        self.check(returned.get("error") == "access_denied", "alice, a guest, is refused: access_denied")
+        self.check(
+            "reports:read" in returned.get("error_description", ""),
+            f"the description says why: {returned.get('error_description')}",
+        )
+        self.check(returned.get("state") == pending["state"], "with the state")
+
     def service(self):
         session = oauth.service_session(self.trace)
         self.check(session.token["scope"] == ["reports:read"], "token for reports:read, no user")
@@ -276,7 +309,7 @@ class Command(BaseCommand):
         self.trace.add("A", response_text(302, "Found", [("Location", url)]))
         redirect = self.browsers["alice"].authorize(url)
         note = "The token is in the URL fragment, which browsers send to no server: a script reads it."
-        self.trace.add("B", response_text(302, "Found", [("Location", redirect)]), note=note)
+        self.trace.add("C", response_text(302, "Found", [("Location", redirect)]), note=note)
         self.check("access_token=" in urlsplit(redirect).fragment, "the token came in the URL fragment")
         session = self.trace.attach(oauth.implicit_token(redirect, state))
         self.check(session.token["token_type"].lower() == "bearer", "state checked, token read")
