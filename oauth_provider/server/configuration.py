@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
+from ..core.scopes import known_scopes
 from ..settings import provider_settings
 
 __all__ = ["SWAPPED_MODELS", "configure_django_oauth_toolkit", "conflicting_settings", "generate_token"]
@@ -64,7 +65,7 @@ def dot_settings() -> dict[str, Any]:
             "OAUTH2_SERVER_CLASS": "oauth_provider.server.oauthlib_server.Server",
             "SCOPES_BACKEND_CLASS": "oauth_provider.server.scopes_backend.ApplicationScopes",
             # A malformed value is reported by check E002, not crashed on here.
-            "SCOPES": dict(ps.SCOPES) if isinstance(ps.SCOPES, dict) else {},
+            "SCOPES": known_scopes(),
             "DEFAULT_SCOPES": list(ps.DEFAULT_SCOPES),
             "ACCESS_TOKEN_EXPIRE_SECONDS": ps.ACCESS_TOKEN_EXPIRE_SECONDS,
             "REFRESH_TOKEN_EXPIRE_SECONDS": ps.REFRESH_TOKEN_EXPIRE_SECONDS,

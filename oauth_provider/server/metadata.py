@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from ..core.grant_types import supported_response_types
 from ..core.issuer import absolute_url, issuer
+from ..core.scopes import known_scopes
 from ..settings import provider_settings
 
 __all__ = ["metadata"]
@@ -28,7 +29,7 @@ def metadata(request: HttpRequest) -> dict[str, Any]:
         "token_endpoint": url(reverse("oauth_provider:token")),
         "revocation_endpoint": url(reverse("oauth_provider:revoke")),
         "introspection_endpoint": url(reverse("oauth_provider:introspect")),
-        "scopes_supported": list(provider_settings.SCOPES),
+        "scopes_supported": list(known_scopes()),
         "response_types_supported": supported_response_types(grant_types),
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": grant_types,

@@ -39,7 +39,7 @@ from ...core.errors import (
 )
 from ...core.issuer import issuer
 from ...core.redirect_uris import redirect_schemes, response_parameters, with_response_parameter
-from ...core.scopes import parse_scope
+from ...core.scopes import known_scopes, parse_scope
 from ...settings import provider_settings
 from ...storage.models import Consent
 from ...storage.revocation import withdraw_consent
@@ -203,7 +203,7 @@ class AuthorizationView(DOTAuthorizationView):
         )
 
     def consent_context(self, application: Any, scopes: list[str]) -> dict[str, Any]:
-        descriptions = provider_settings.SCOPES
+        descriptions = known_scopes()
         previous = Consent.objects.filter(
             user=self.request.user, application=application, revoked__isnull=True
         ).first()
