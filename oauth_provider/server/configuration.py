@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 
 from ..core.scopes import known_scopes
+from ..core.upstream import forget_oauthlib_servers
 from ..settings import provider_settings
 
 __all__ = ["SWAPPED_MODELS", "configure_django_oauth_toolkit", "conflicting_settings", "generate_token"]
@@ -90,6 +91,16 @@ def dot_settings() -> dict[str, Any]:
             "ID_TOKEN_ADMIN_CLASS": "oauth_provider.ops.admin.IDTokenAdmin",
         }
     )
+    if ps.OIDC_ENABLED:
+        # Keys come from the database (storage/signing_keys.py), never OIDC_RSA_PRIVATE_KEY.
+        values.update(
+            {
+                "OIDC_ENABLED": True,
+                "OAUTH2_SERVER_CLASS": "oauth_provider.server.oauthlib_server.OpenIDServer",
+                "ID_TOKEN_EXPIRE_SECONDS": ps.ID_TOKEN_EXPIRE_SECONDS,
+                "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+            }
+        )
     # Every RFC 9700 gate on: hashed tokens at rest, `iss` in authorization
     # responses, no "plain" PKCE, no token in the query string.
     for gate in (
@@ -123,6 +134,7 @@ def configure_django_oauth_toolkit() -> None:
     module = sys.modules.get("oauth2_provider.settings")
     if module is not None:
         module.oauth2_settings.reload()
+    forget_oauthlib_servers()
 
 
 def conflicting_settings() -> list[str]:
