@@ -69,7 +69,7 @@ def test_oauthlibs_grant_types_property_is_the_endpoints_own_table():
 
 
 # Validator hooks that are ours, not overrides (oauthlib and django-oauth-toolkit call none).
-OWN_METHODS = {"_grant", "_token_family", "_used_twice"}
+OWN_METHODS = {"_grant", "_token_family", "_used_twice", "_save_id_token_row"}
 
 
 @pytest.mark.parametrize(

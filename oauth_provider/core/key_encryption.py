@@ -2,7 +2,7 @@
 
 ``SIGNING_KEY_ENCRYPTION_KEYS`` lists the keys: the first encrypts, every one decrypts,
 so a key can be replaced without losing the stored private keys (encrypt again with
-``oauth_provider_signing_keys reencrypt``). When the list is empty the keys are derived
+``oauth_provider_reencrypt_signing_keys``). When the list is empty the keys are derived
 from ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS``. Each setting value is stretched to an
 AES key with HKDF-SHA256 (RFC 5869), so any long random string will do.
 
