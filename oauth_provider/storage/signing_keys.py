@@ -246,7 +246,7 @@ def create_key(
         raise ValueError(f"The key does not fit {algorithm}.")
     kid = jose.thumbprint(key)
     now = timezone.now()
-    publish_at = publish_at or now
+    publish_at = publish_at or (min(now, activate_at) if activate_at is not None else now)
     if activate_at is None:
         activate_at = publish_at + timedelta(seconds=int(provider_settings.SIGNING_KEY_ROTATION_LEAD_SECONDS))
     if activate_at < publish_at:
