@@ -102,7 +102,7 @@ def test_a_rotation_publishes_the_successor_a_lead_time_before_it_signs(settings
 
 
 def test_a_rotation_run_while_tokens_are_issued_and_verified_loses_no_verification(settings):
-    """Over 200 simulated days of rotations every 12 hours: each token verifies with the
+    """Over 100 simulated days of daily rotations (a key lives 20): each token verifies with the
     JWKS document as published at any moment until it expires, and as cached by a relying
     party that fetched it a cache lifetime earlier; no token is signed by a key that such
     a cached document lacks."""
@@ -110,7 +110,7 @@ def test_a_rotation_run_while_tokens_are_issued_and_verified_loses_no_verificati
     max_age = 3600
     settings.OAUTH_PROVIDER = {
         **settings.OAUTH_PROVIDER,
-        "SIGNING_KEY_LIFETIME_SECONDS": 30 * 86400,
+        "SIGNING_KEY_LIFETIME_SECONDS": 20 * 86400,
         "SIGNING_KEY_ROTATION_LEAD_SECONDS": 86400,
         "ID_TOKEN_EXPIRE_SECONDS": lifetime,
         "JWKS_MAX_AGE_SECONDS": max_age,
@@ -118,8 +118,8 @@ def test_a_rotation_run_while_tokens_are_issued_and_verified_loses_no_verificati
     start = timezone.now()
     issued: list[tuple[str, timedelta]] = []
     kids_used = set()
-    for step in range(400):
-        now = start + step * timedelta(hours=12)
+    for step in range(100):
+        now = start + step * DAY
         signing_keys.rotate("RS256", now=now)
         signing_keys.delete_unpublished(now=now)
         iat = int(now.timestamp())
@@ -133,7 +133,7 @@ def test_a_rotation_run_while_tokens_are_issued_and_verified_loses_no_verificati
         # A relying party's JWKS document, fetched up to max-age plus stale-while-revalidate ago.
         cached = {key.kid for key in signing_keys.published_keys(now - timedelta(seconds=2 * max_age))}
         if step:
-            assert kid in cached, f"day {step / 2}: signed by a key cached copies lack"
+            assert kid in cached, f"day {step}: signed by a key cached copies lack"
         for moment in (now, now + timedelta(seconds=lifetime - 1)):
             keys = {key.kid: key.public_key() for key in signing_keys.published_keys(moment)}
             assert jose.verify(
@@ -146,7 +146,7 @@ def test_a_rotation_run_while_tokens_are_issued_and_verified_loses_no_verificati
                 leeway=0,
             )
         issued.append((token, now))
-    assert len(kids_used) >= 6
+    assert len(kids_used) >= 5
     assert SigningKey.objects.count() <= 3  # the unpublished ones were deleted
 
 

@@ -206,12 +206,14 @@ class AuthorizationView(DOTAuthorizationView):
             # session is logged in; the request goes on, without the prompt, after that.
             ask_for_fresh_login(request)
             return self.login_again(without=("prompt", "max_age"))
+        fresh = login_is_fresh(login_time(request), max_age, time.time())
+        if self.is_openid_request(scopes) and "none" in prompt and (not fresh or needs_fresh_login(request)):
+            # OpenID Connect Core §3.1.2.1: no login page for prompt=none; an error instead.
+            return self.redirect_error(oauthlib_errors.LoginRequired(), credentials)
         if needs_fresh_login(request):
             return self.login_again()
-        if not login_is_fresh(login_time(request), max_age, time.time()):
+        if not fresh:
             # OpenID Connect Core §3.1.2.1: past max_age the owner must log in again.
-            if "none" in prompt:
-                return self.redirect_error(oauthlib_errors.LoginRequired(), credentials)
             ask_for_fresh_login(request)
             return self.login_again(without=("prompt", "max_age"))
         if skips_consent(application, scopes) or (

@@ -112,8 +112,8 @@ class OpenIDConnectHooks:
     # -- userinfo (OpenID Connect Core §5.3) ---------------------------------------------
 
     def validate_bearer_token(self, token: str, scopes: list[str], request: Request) -> bool:
-        """The access token of a userinfo request: live, its client and owner active, and
-        granted ``scopes``. The same rules as the resource server's local validation."""
+        """The access token of a userinfo request: live, its client and owner active (the
+        resource server's rules). oauthlib then requires ``openid`` among its scopes."""
         if not token:
             return False
         access_token = token_store().access_token(hash_token(token))
@@ -122,8 +122,6 @@ class OpenIDConnectHooks:
         application = access_token.application
         user = access_token.user
         if application is None or not application.is_active or user is None or not user.is_active:
-            return False
-        if not access_token.allow_scopes(scopes):
             return False
         request.client = application
         request.user = user
