@@ -152,7 +152,8 @@ def jwks(now: datetime | None = None) -> dict[str, Any]:
 
 
 def verification_keys(now: datetime | None = None) -> dict[str, jwk.JWK]:
-    """The published public keys by ``kid``, each bound to its algorithm, for :func:`jose.verify`."""
+    """The published public keys by ``kid``, each bound to its algorithm, for
+    :func:`oauth_provider.core.jose.verify`."""
     return {record.kid: record.public_key() for record in published_keys(now)}
 
 
