@@ -23,6 +23,7 @@ from oauth_provider.core.hashing import hash_token
 from oauth_provider.core.upstream import django_request
 from oauth_provider.server.configuration import dot_settings as our_dot_settings
 from oauth_provider.server.oauthlib_server import Server
+from oauth_provider.server.oidc.validator import OpenIDConnectHooks
 from oauth_provider.server.validator import OAuth2Validator
 
 
@@ -93,3 +94,49 @@ def test_every_setting_we_give_django_oauth_toolkit_is_one_it_reads():
     """A setting django-oauth-toolkit renamed would be ignored, its default in force."""
     unknown = sorted(set(our_dot_settings()) - set(dot_settings.DEFAULTS))
     assert not unknown, f"django-oauth-toolkit no longer knows {unknown}"
+
+
+def test_dot_views_keep_their_oauthlib_server_on_the_class():
+    """``OAuthLibMixin.get_oauthlib_core`` caches the server as ``_oauthlib_core`` on the view
+    class; ``forget_oauthlib_servers`` drops it when the settings change."""
+    from oauth2_provider.views.mixins import OAuthLibMixin
+
+    from oauth_provider.core.upstream import forget_oauthlib_servers
+    from oauth_provider.server.endpoints.token import TokenView
+
+    assert "_oauthlib_core" in inspect.getsource(OAuthLibMixin.get_oauthlib_core)
+    TokenView.get_oauthlib_core()
+    assert "_oauthlib_core" in vars(TokenView)
+    forget_oauthlib_servers()
+    assert "_oauthlib_core" not in vars(TokenView)
+
+
+def test_the_openid_server_checks_pkce_on_both_code_grants_and_has_no_jwt_token_type():
+    """oauthlib's OpenID Connect server routes openid requests to a grant object of its own,
+    and its JWT token type would take an ID token for an access token (oauthlib#939)."""
+    from oauth_provider.server.oauthlib_server import OpenIDServer, check_pkce_challenge, check_pkce_downgrade
+
+    server = OpenIDServer(OAuth2Validator())
+    for grant in (server.auth_grant, server.openid_connect_auth):
+        assert check_pkce_challenge in grant.custom_validators.post_auth
+        assert check_pkce_downgrade in grant.custom_validators.post_token
+    assert server.openid_connect_auth.custom_validators is not server.auth_grant.custom_validators
+    assert set(server.tokens) == {"Bearer"}
+    assert "urn:ietf:params:oauth:grant-type:device_code" not in server.grant_types
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        name
+        for name in vars(
+            __import__("oauth_provider.server.oidc.validator", fromlist=["x"]).OpenIDConnectHooks
+        )
+        if not name.startswith("__")
+    ),
+)
+def test_every_openid_hook_overrides_one_upstream(name):
+    """An OpenID Connect hook renamed upstream would silently stop being called."""
+    from oauthlib.openid import RequestValidator as OpenIDRequestValidator
+
+    assert hasattr(DOTValidator, name) or hasattr(OpenIDRequestValidator, name), name
