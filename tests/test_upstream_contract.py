@@ -23,7 +23,6 @@ from oauth_provider.core.hashing import hash_token
 from oauth_provider.core.upstream import django_request
 from oauth_provider.server.configuration import dot_settings as our_dot_settings
 from oauth_provider.server.oauthlib_server import Server
-from oauth_provider.server.oidc.validator import OpenIDConnectHooks
 from oauth_provider.server.validator import OAuth2Validator
 
 
