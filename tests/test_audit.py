@@ -217,7 +217,7 @@ def signing_key_created(flow, audit, client, owner):
 def signing_key_retired(flow, audit, client, owner):
     kid = command("oauth_provider_create_signing_key", "--algorithm", "ES256", "--activate-now")["kid"]
     audit.start()
-    command("oauth_provider_retire_signing_key", "--kid", kid, "--compromised")
+    command("oauth_provider_retire_signing_key", f"--kid={kid}", "--compromised")
     return None
 
 
