@@ -230,11 +230,13 @@ def create_key(
     publish_at: datetime | None = None,
     activate_at: datetime | None = None,
     private_key: jwk.JWK | None = None,
+    generation: int | None = None,
 ) -> SigningKey:
     """A new key of ``algorithm`` (generated, or ``private_key`` imported), published from
     ``publish_at`` (now) and signing from ``activate_at`` (after the rotation lead time).
 
-    Raises ``IntegrityError`` when another server added a key of this algorithm meanwhile.
+    ``generation`` is the one the caller expects to add (the latest it read, plus one);
+    ``IntegrityError`` is raised when another server added that one first.
     """
     if algorithm not in jose.ALGORITHMS:
         raise ValueError(f"Unsupported algorithm {algorithm!r}; choose one of {', '.join(jose.ALGORITHMS)}.")
@@ -253,12 +255,13 @@ def create_key(
     if activate_at < publish_at:
         raise ValueError("A key cannot sign before it is published.")
     private_json = key.export_private()
+    if generation is None:
+        generation = _latest_generation(algorithm) + 1
     with transaction.atomic():
-        latest = SigningKey.objects.filter(algorithm=algorithm).aggregate(latest=Max("generation"))["latest"]
         created = SigningKey.objects.create(
             kid=kid,
             algorithm=algorithm,
-            generation=(latest or 0) + 1,
+            generation=generation,
             public_jwk=jose.public_jwk(key, algorithm, kid),
             private_key=key_encryption.encrypt(private_json.encode(), _associated_data(kid, algorithm)),
             publish_at=publish_at,
@@ -269,6 +272,11 @@ def create_key(
         sender=SigningKey, kid=kid, algorithm=algorithm, publish_at=publish_at, activate_at=activate_at
     )
     return created
+
+
+def _latest_generation(algorithm: str) -> int:
+    latest = SigningKey.objects.filter(algorithm=algorithm).aggregate(latest=Max("generation"))["latest"]
+    return int(latest or 0)
 
 
 def _retire(key: SigningKey, retire_at: datetime, unpublish_at: datetime, compromised: bool) -> None:
@@ -340,19 +348,22 @@ def rotate(algorithm: str, *, now: datetime | None = None) -> RotationStep:
     lead = timedelta(seconds=int(provider_settings.SIGNING_KEY_ROTATION_LEAD_SECONDS))
     lifetime = timedelta(seconds=int(provider_settings.SIGNING_KEY_LIFETIME_SECONDS))
     keys = SigningKey.objects.filter(algorithm=algorithm)
+    # Read first: a key another server adds after this read takes the generation this
+    # step would add, and this step's insert fails; one added before it is seen below.
+    generation = _latest_generation(algorithm) + 1
     signing = list(keys.signing(algorithm, now))
     waiting = keys.not_unpublished(now).filter(activate_at__gt=now, retire_at__isnull=True)
     if waiting.exists():
         return RotationStep(algorithm, "pending")
     try:
         if not signing:
-            created = create_key(algorithm, publish_at=now, activate_at=now)
+            created = create_key(algorithm, publish_at=now, activate_at=now, generation=generation)
             return RotationStep(algorithm, "created", created=created.kid, activate_at=now)
         if signing[0].activate_at + lifetime > now + lead:
             return RotationStep(algorithm, "current")
         activate_at = now + lead
         with transaction.atomic():
-            created = create_key(algorithm, publish_at=now, activate_at=activate_at)
+            created = create_key(algorithm, publish_at=now, activate_at=activate_at, generation=generation)
             unpublish_at = activate_at + timedelta(seconds=retirement_seconds())
             for key in signing:
                 _retire(key, activate_at, unpublish_at, False)
