@@ -45,7 +45,7 @@ autodoc_default_options = {"members": True, "show-inheritance": True}
 # Names from Django, DRF, django-oauth-toolkit, oauthlib and the standard library have
 # no inventory here (no network at build time); every name of this package must resolve.
 nitpick_ignore_regex = [
-    (r"py:.*", r"(django|rest_framework|oauth2_provider|oauthlib|collections|contextlib|datetime|uuid|typing)(\..*)?"),
+    (r"py:.*", r"(django|rest_framework|oauth2_provider|oauthlib|collections|contextlib|datetime|uuid|typing|jwcrypto)(\..*)?"),
     (r"py:.*", r"(Any|HttpRequest|HttpResponse|Request|QuerySet|Model|Iterable|datetime|UUID)"),
     (r"py:.*", r"(AbstractContextManager|ContextManager|ClassVar|Callable|NoReturn)"),
 ]

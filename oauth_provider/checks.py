@@ -10,8 +10,10 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from .core.claims import OPENID_SCOPE
 from .core.grant_types import LEGACY_GRANT_TYPES, GrantType
 from .core.issuer import issuer_problem, normalized_issuer
+from .core.jose import ALGORITHMS
 from .core.scopes import invalid_scope_tokens
 from .server.configuration import conflicting_settings
 from .settings import provider_settings
@@ -255,3 +257,76 @@ def check_clients_of_disabled_grants(app_configs: Any, databases: Any = None, **
     except DatabaseError:
         return []
     return problems
+
+
+@register(Tags.security)
+def check_signing_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
+    """The signing algorithms, the OpenID scopes and the rotation lead time (docs/oidc.rst)."""
+    problems: list[Any] = []
+    algorithms = provider_settings.SIGNING_ALGORITHMS
+    unknown = [name for name in algorithms if name not in ALGORITHMS] if isinstance(algorithms, list) else []
+    if not isinstance(algorithms, list) or not algorithms or unknown:
+        problems.append(
+            Error(
+                f"OAUTH_PROVIDER['SIGNING_ALGORITHMS'] must be a non-empty list of {sorted(ALGORITHMS)}; "
+                f"unknown: {unknown}.",
+                hint="Use asymmetric algorithms only, e.g. ['RS256'] (RFC 8725 §3.1); "
+                "HS256 would sign with a shared secret.",
+                id="oauth_provider.E008",
+            )
+        )
+    scopes = provider_settings.OIDC_SCOPES
+    if provider_settings.OIDC_ENABLED and (
+        not isinstance(scopes, dict) or OPENID_SCOPE not in scopes or invalid_scope_tokens(scopes)
+    ):
+        problems.append(
+            Error(
+                "OAUTH_PROVIDER['OIDC_SCOPES'] must be a dict of scope names that includes 'openid'.",
+                hint="Keep 'openid' (OpenID Connect Core §3.1.2.1); remove only the scopes you do not offer.",
+                id="oauth_provider.E009",
+            )
+        )
+    lead = int(provider_settings.SIGNING_KEY_ROTATION_LEAD_SECONDS)
+    needed = 2 * int(provider_settings.JWKS_MAX_AGE_SECONDS) + int(
+        provider_settings.SIGNING_KEY_CACHE_SECONDS
+    )
+    if lead < needed:
+        problems.append(
+            Warning(
+                f"SIGNING_KEY_ROTATION_LEAD_SECONDS ({lead} s) is shorter than a cached JWKS document can "
+                f"live ({needed} s): a relying party may get a token signed by a key it has not fetched.",
+                hint=f"Set OAUTH_PROVIDER['SIGNING_KEY_ROTATION_LEAD_SECONDS'] to at least {needed}, or "
+                "lower JWKS_MAX_AGE_SECONDS.",
+                id="oauth_provider.W011",
+            )
+        )
+    return problems
+
+
+@register(Tags.database)
+def check_signing_keys(app_configs: Any, databases: Any = None, **kwargs: Any) -> list:
+    """With OpenID Connect on, every signing algorithm needs a key that signs now."""
+    if not databases or not provider_settings.OIDC_ENABLED:
+        return []
+    from django.db import DatabaseError
+
+    from .storage import signing_keys
+
+    missing = []
+    try:
+        for algorithm in provider_settings.SIGNING_ALGORITHMS:
+            try:
+                signing_keys.signing_key(algorithm)
+            except signing_keys.NoSigningKey:
+                missing.append(algorithm)
+    except DatabaseError:
+        return []
+    if not missing:
+        return []
+    return [
+        Warning(
+            f"OpenID Connect is on, but no key signs for {missing}: ID tokens cannot be issued.",
+            hint="Run `manage.py oauth_provider_rotate_keys` (and from cron, daily); see docs/oidc.rst.",
+            id="oauth_provider.W010",
+        )
+    ]

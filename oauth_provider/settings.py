@@ -118,10 +118,40 @@ DEFAULTS: dict[str, Any] = {
     # Grants the site allows. The legacy "password" and "implicit" grants (RFC 9700 §2.4,
     # §2.1.2) are off unless listed here, and then only for the clients registered for them.
     "GRANT_TYPES": list(DEFAULT_GRANT_TYPES),
+    # OpenID Connect (docs/oidc.rst). Off: a plain OAuth 2.0 server, as before.
+    "OIDC_ENABLED": False,
+    # Scopes offered only while OpenID Connect is on (OpenID Connect Core §5.4):
+    # name -> description on the consent page. "openid" must stay.
+    "OIDC_SCOPES": {
+        "openid": "Sign you in with your account",
+        "profile": "See your name and profile",
+        "email": "See your email address",
+        "address": "See your postal address",
+        "phone": "See your phone number",
+    },
+    # A function (user, scopes) -> dict of standard claims; None: name, username, email.
+    "OIDC_CLAIMS": None,
+    "ID_TOKEN_EXPIRE_SECONDS": 600,
+    # Key for pairwise subject identifiers (OpenID Connect Core §8.1); never change it.
+    "PAIRWISE_SUBJECT_KEY": None,
+    # Signing keys (storage/signing_keys.py): the algorithms kept, the first the default
+    # for ID tokens. Asymmetric only: RS256, ES256, EdDSA.
+    "SIGNING_ALGORITHMS": ["RS256"],
+    # Keys that encrypt private signing keys at rest (the first encrypts, all decrypt);
+    # empty: derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
+    "SIGNING_KEY_ENCRYPTION_KEYS": [],
+    # How long a key signs before oauth_provider_rotate_keys replaces it.
+    "SIGNING_KEY_LIFETIME_SECONDS": 90 * 24 * 3600,
+    # How long a new key is published before it signs anything.
+    "SIGNING_KEY_ROTATION_LEAD_SECONDS": 24 * 3600,
+    # How long each process keeps the signing keys it read.
+    "SIGNING_KEY_CACHE_SECONDS": 30,
+    # Cache-Control max-age of the JWKS document.
+    "JWKS_MAX_AGE_SECONDS": 3600,
 }
 
 # Values that name classes or functions, imported on first access.
-IMPORT_STRINGS: tuple[str, ...] = ("RESOURCE_OWNER_SCOPES",)
+IMPORT_STRINGS: tuple[str, ...] = ("RESOURCE_OWNER_SCOPES", "OIDC_CLAIMS")
 
 #: Renamed or removed keys, and what to use instead.
 REMOVED_SETTINGS: dict[str, str] = {

@@ -1,7 +1,9 @@
 """Mount with ``path("", include("oauth_provider.urls"))``.
 
 Endpoints live under ``oauth/``, with the owner's connected apps page; the RFC 8414
-metadata document sits at the well-known path so that the issuer is the site's root URL.
+metadata document sits at the well-known path so that the issuer is the site's root URL,
+and so does OpenID Connect's. The OpenID Connect endpoints answer 404 while
+``OIDC_ENABLED`` is off.
 """
 
 from django.urls import path, register_converter
@@ -9,9 +11,12 @@ from django.urls import path, register_converter
 from .server.endpoints.authorize import AuthorizationView
 from .server.endpoints.connected_apps import ConnectedAppsView, RevokeConnectedAppView
 from .server.endpoints.introspect import IntrospectTokenView
+from .server.endpoints.logout import EndSessionView
 from .server.endpoints.metadata import MetadataView
+from .server.endpoints.openid import JWKSView, OpenIDConfigurationView
 from .server.endpoints.revoke import RevokeTokenView
 from .server.endpoints.token import TokenView
+from .server.endpoints.userinfo import UserInfoView
 
 app_name = "oauth_provider"
 
@@ -45,5 +50,9 @@ urlpatterns = [
         RevokeConnectedAppView.as_view(),
         name="connected_app_revoke",
     ),
+    path("oauth/userinfo/", UserInfoView.as_view(), name="userinfo"),
+    path("oauth/jwks/", JWKSView.as_view(), name="jwks"),
+    path("oauth/logout/", EndSessionView.as_view(), name="end_session"),
     path(".well-known/oauth-authorization-server", MetadataView.as_view(), name="metadata"),
+    path(".well-known/openid-configuration", OpenIDConfigurationView.as_view(), name="openid_configuration"),
 ]

@@ -1,4 +1,5 @@
-"""Fixtures: an owner, a confidential and a public client, and helpers that run whole grants."""
+"""Fixtures: an owner, a confidential and a public client, and helpers that run whole grants;
+OpenID Connect on, with a signing key (``openid_connect``)."""
 
 from __future__ import annotations
 
@@ -37,11 +38,12 @@ def fresh_cache():
     starts with neither."""
     from django.core.cache import caches
 
-    from oauth_provider.storage import sql
+    from oauth_provider.storage import signing_keys, sql
 
     for cache in caches.all():
         cache.clear()
     sql.clear_clients()
+    signing_keys.clear_cache()
 
 
 @pytest.fixture
@@ -218,3 +220,13 @@ def redis_cache(settings) -> Iterator:
     client = cache._cache.get_client(write=True)
     for key in client.scan_iter(f"{prefix}:*"):
         client.delete(key)
+
+
+@pytest.fixture
+def openid_connect(settings, db):
+    """OpenID Connect on, the OpenID scopes offered, and an RS256 key that signs."""
+    from oauth_provider.storage import signing_keys
+
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "OIDC_ENABLED": True}
+    signing_keys.rotate("RS256")
+    return settings

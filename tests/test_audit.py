@@ -45,6 +45,8 @@ EVENT_KEYS = {
     "authorization_code_reused": {"application_id", "grant_id", "tokens_revoked"},
     "rate_limit_hit": {"endpoint", "subject_kind", "first_in_window"},
     "guessing_suspected": {"subject_kind", "client_id", "failures"},
+    "signing_key_created": {"kid", "algorithm", "publish_at", "activate_at"},
+    "signing_key_retired": {"kid", "algorithm", "retire_at", "unpublish_at", "compromised"},
 }
 
 
@@ -206,6 +208,19 @@ def rate_limit_hit(flow, audit, client, owner):
     return None
 
 
+def signing_key_created(flow, audit, client, owner):
+    audit.start()
+    command("oauth_provider_create_signing_key", "--algorithm", "ES256")
+    return None
+
+
+def signing_key_retired(flow, audit, client, owner):
+    kid = command("oauth_provider_create_signing_key", "--algorithm", "ES256", "--activate-now")["kid"]
+    audit.start()
+    command("oauth_provider_retire_signing_key", f"--kid={kid}", "--compromised")
+    return None
+
+
 SCENARIOS: dict[str, Scenario] = {
     scenario.__name__: scenario
     for scenario in (
@@ -220,6 +235,8 @@ SCENARIOS: dict[str, Scenario] = {
         authorization_code_reused,
         rate_limit_hit,
         guessing_suspected,
+        signing_key_created,
+        signing_key_retired,
     )
 }
 

@@ -40,10 +40,16 @@ Grant = get_grant_model()
 IDToken = get_id_token_model()
 
 COMMANDS = [
+    "oauth_provider_activate_signing_key",
     "oauth_provider_clear_expired",
     "oauth_provider_create_client",
+    "oauth_provider_create_signing_key",
     "oauth_provider_disable_client",
+    "oauth_provider_list_signing_keys",
+    "oauth_provider_reencrypt_signing_keys",
+    "oauth_provider_retire_signing_key",
     "oauth_provider_revoke_tokens",
+    "oauth_provider_rotate_keys",
     "oauth_provider_rotate_secret",
 ]
 FIXED_SECRET = "fixed-secret-" + "y" * 40

@@ -63,6 +63,26 @@ EXPECTED_DEFAULTS = [
     ("AUDIT_LOG_MODEL", False),
     # RFC 9700 §2.4 and §2.1.2: the password and implicit grants are off unless a site lists them.
     ("GRANT_TYPES", ["authorization_code", "refresh_token", "client_credentials"]),
+    ("OIDC_ENABLED", False),
+    (
+        "OIDC_SCOPES",
+        {
+            "openid": "Sign you in with your account",
+            "profile": "See your name and profile",
+            "email": "See your email address",
+            "address": "See your postal address",
+            "phone": "See your phone number",
+        },
+    ),
+    ("OIDC_CLAIMS", None),
+    ("ID_TOKEN_EXPIRE_SECONDS", 600),
+    ("PAIRWISE_SUBJECT_KEY", None),
+    ("SIGNING_ALGORITHMS", ["RS256"]),
+    ("SIGNING_KEY_ENCRYPTION_KEYS", []),
+    ("SIGNING_KEY_LIFETIME_SECONDS", 90 * 24 * 3600),
+    ("SIGNING_KEY_ROTATION_LEAD_SECONDS", 24 * 3600),
+    ("SIGNING_KEY_CACHE_SECONDS", 30),
+    ("JWKS_MAX_AGE_SECONDS", 3600),
 ]
 
 

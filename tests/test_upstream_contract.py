@@ -69,7 +69,7 @@ def test_oauthlibs_grant_types_property_is_the_endpoints_own_table():
 
 
 # Validator hooks that are ours, not overrides (oauthlib and django-oauth-toolkit call none).
-OWN_METHODS = {"_grant", "_token_family", "_used_twice"}
+OWN_METHODS = {"_grant", "_token_family", "_used_twice", "_save_id_token_row"}
 
 
 @pytest.mark.parametrize(
@@ -153,3 +153,49 @@ def test_djangos_postgresql_backend_has_a_server_binding_cursor():
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     assert ServerBindingCursor is not None
+
+
+def test_dot_views_keep_their_oauthlib_server_on_the_class():
+    """``OAuthLibMixin.get_oauthlib_core`` caches the server as ``_oauthlib_core`` on the view
+    class; ``forget_oauthlib_servers`` drops it when the settings change."""
+    from oauth2_provider.views.mixins import OAuthLibMixin
+
+    from oauth_provider.core.upstream import forget_oauthlib_servers
+    from oauth_provider.server.endpoints.token import TokenView
+
+    assert "_oauthlib_core" in inspect.getsource(OAuthLibMixin.get_oauthlib_core)
+    TokenView.get_oauthlib_core()
+    assert "_oauthlib_core" in vars(TokenView)
+    forget_oauthlib_servers()
+    assert "_oauthlib_core" not in vars(TokenView)
+
+
+def test_the_openid_server_checks_pkce_on_both_code_grants_and_has_no_jwt_token_type():
+    """oauthlib's OpenID Connect server routes openid requests to a grant object of its own,
+    and its JWT token type would take an ID token for an access token (oauthlib#939)."""
+    from oauth_provider.server.oauthlib_server import OpenIDServer, check_pkce_challenge, check_pkce_downgrade
+
+    server = OpenIDServer(OAuth2Validator())
+    for grant in (server.auth_grant, server.openid_connect_auth):
+        assert check_pkce_challenge in grant.custom_validators.post_auth
+        assert check_pkce_downgrade in grant.custom_validators.post_token
+    assert server.openid_connect_auth.custom_validators is not server.auth_grant.custom_validators
+    assert set(server.tokens) == {"Bearer"}
+    assert "urn:ietf:params:oauth:grant-type:device_code" not in server.grant_types
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        name
+        for name in vars(
+            __import__("oauth_provider.server.oidc.validator", fromlist=["x"]).OpenIDConnectHooks
+        )
+        if not name.startswith("__")
+    ),
+)
+def test_every_openid_hook_overrides_one_upstream(name):
+    """An OpenID Connect hook renamed upstream would silently stop being called."""
+    from oauthlib.openid import RequestValidator as OpenIDRequestValidator
+
+    assert hasattr(DOTValidator, name) or hasattr(OpenIDRequestValidator, name), name

@@ -31,5 +31,9 @@ urlpatterns = [
     path("plain/class/", api_views.PlainClassView.as_view()),
     # A client's redirect URI for the browser tests (http://localhost:<port>/callback).
     path("callback", browser_views.callback),
+    # An OpenID Connect relying party on the live server (tests/browser/test_openid_connect.py).
+    path("rp/", browser_views.rp_home),
+    path("rp/callback", browser_views.rp_callback),
+    path("rp/logged-out", browser_views.rp_logged_out),
     *router.urls,
 ]

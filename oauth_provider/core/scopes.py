@@ -9,10 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ..settings import provider_settings
+
 __all__ = [
     "allowed_scopes",
     "default_scopes",
     "invalid_scope_tokens",
+    "known_scopes",
+    "merged_scopes",
     "parse_scope",
     "refused_scopes",
 ]
@@ -59,3 +63,19 @@ def refused_scopes(requested: Iterable[str], grantable: Iterable[str] | None) ->
         return []
     allowed = set(grantable)
     return [scope for scope in requested if scope not in allowed]
+
+
+def merged_scopes(scopes: dict[str, str], openid_scopes: dict[str, str] | None) -> dict[str, str]:
+    """``scopes`` plus the OpenID Connect scopes when they are offered; a site's own
+    description of one of them wins."""
+    if not openid_scopes:
+        return dict(scopes)
+    return {**openid_scopes, **scopes}
+
+
+def known_scopes() -> dict[str, str]:
+    """Every scope the server offers and its description: ``SCOPES``, plus ``OIDC_SCOPES``
+    while OpenID Connect is on."""
+    scopes = provider_settings.SCOPES if isinstance(provider_settings.SCOPES, dict) else {}
+    openid = provider_settings.OIDC_SCOPES if provider_settings.OIDC_ENABLED else None
+    return merged_scopes(scopes, openid if isinstance(openid, dict) else None)

@@ -12,6 +12,8 @@ __all__ = [
     "guessing_suspected",
     "rate_limit_hit",
     "refresh_token_reused",
+    "signing_key_created",
+    "signing_key_retired",
     "token_issued",
     "token_revoked",
 ]
@@ -46,3 +48,9 @@ client_disabled = Signal()
 #: guessing. Nothing is locked out for it (see docs/security.rst). Sent once per window.
 #: Arguments: subject_kind ("client" or "user"), client_id (None for a user), failures.
 guessing_suspected = Signal()
+#: A signing key was created. Arguments: kid, algorithm, publish_at, activate_at.
+signing_key_created = Signal()
+#: A signing key was retired: it signs no more from ``retire_at``, and leaves the JWKS
+#: document at ``unpublish_at`` (at once when compromised). Arguments: kid, algorithm,
+#: retire_at, unpublish_at, compromised.
+signing_key_retired = Signal()

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-__all__ = ["django_request", "redis_client"]
+__all__ = ["django_request", "forget_oauthlib_servers", "redis_client"]
 
 
 def django_request(request: Any) -> HttpRequest:
@@ -31,3 +31,21 @@ def redis_client(cache: Any) -> Any | None:
     if not isinstance(cache, RedisCache):
         return None
     return cache._cache.get_client(write=True)
+
+
+def forget_oauthlib_servers() -> None:
+    """Drop the oauthlib server each django-oauth-toolkit view class built on first use (it
+    keeps it as ``_oauthlib_core`` on the class, see ``OAuthLibMixin.get_oauthlib_core``), so
+    that the next request builds one from the settings in force: the server class differs
+    with ``OIDC_ENABLED``. Nothing to do before the views are imported."""
+    import sys
+
+    module = sys.modules.get("oauth2_provider.views.mixins")
+    if module is None:
+        return
+    pending = [module.OAuthLibMixin]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if "_oauthlib_core" in vars(cls):
+            delattr(cls, "_oauthlib_core")

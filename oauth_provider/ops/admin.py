@@ -27,9 +27,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..core.grant_types import GrantType
+from ..core.jose import ALGORITHMS
 from ..server.configuration import openid_connect_enabled
+from ..settings import provider_settings
+from ..storage import signing_keys
 from ..storage.clients import disable_client, register_client, rotate_client_secret
-from ..storage.models import Application, AuditEvent, Consent
+from ..storage.models import Application, AuditEvent, Consent, SigningKey
 from ..storage.revocation import revoke_client_tokens, revoke_consent, revoke_token
 from . import shown_once
 
@@ -41,6 +44,7 @@ __all__ = [
     "GrantAdmin",
     "IDTokenAdmin",
     "RefreshTokenAdmin",
+    "SigningKeyAdmin",
 ]
 
 USER_SEARCH = ("user__username",)
@@ -102,6 +106,10 @@ class ApplicationForm(forms.ModelForm):
         return " ".join(self.cleaned_data["grant_types"])
 
 
+#: The client's OpenID Connect settings, on the form while OIDC_ENABLED is on.
+OPENID_FIELDS = ("first_party", "algorithm", "subject_type", "sector_identifier", "post_logout_redirect_uris")
+
+
 class ApplicationAdmin(admin.ModelAdmin):
     form = ApplicationForm
     list_display = ("name", "client_id", "client_type", "grant_type_lines", "is_active", "created_on")
@@ -123,6 +131,11 @@ class ApplicationAdmin(admin.ModelAdmin):
     def created_on(self, obj: Application) -> str:
         """The day only; the change page has the time."""
         return date_format(timezone.localtime(obj.created), "SHORT_DATE_FORMAT")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if provider_settings.OIDC_ENABLED and kwargs.get("fields") is None:
+            kwargs["fields"] = (*ApplicationForm.Meta.fields, *OPENID_FIELDS)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_urls(self) -> list[Any]:
         show = self.admin_site.admin_view(self.secrets_view)
@@ -283,7 +296,10 @@ class GrantAdmin(ReadOnlyAdmin):
 class IDTokenAdmin(ReadOnlyAdmin):
     """ID tokens exist only with OpenID Connect; while it is off the admin hides them."""
 
-    list_display = ("pk", "application", "user", "expires")
+    list_display = ("pk", "application", "user", "kid", "expires")
+    list_filter = (ExpiryStatusFilter, BY_CLIENT, "kid")
+    search_fields = ("application__name", "application__client_id", *USER_SEARCH)
+    raw_id_fields = ("user",)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return openid_connect_enabled() and super().has_module_permission(request)
@@ -328,3 +344,104 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class SigningKeyCreationForm(forms.ModelForm):
+    """A new key: its algorithm, and whether it signs at once (for the first key only)."""
+
+    new_algorithm = forms.ChoiceField(choices=[(name, name) for name in ALGORITHMS], label=_("Algorithm"))
+    signs_at_once = forms.BooleanField(
+        required=False,
+        label=_("Sign at once"),
+        help_text=_(
+            "Only for the first key of an algorithm. Otherwise the key is published now and signs "
+            "after SIGNING_KEY_ROTATION_LEAD_SECONDS, once every cached JWKS document has it."
+        ),
+    )
+
+    class Meta:
+        model = SigningKey
+        fields: tuple[str, ...] = ()
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(admin.ModelAdmin):
+    """Keys are generated here, never typed in; the private key is never shown."""
+
+    list_display = (
+        "kid",
+        "algorithm",
+        "key_status",
+        "publish_at",
+        "activate_at",
+        "retire_at",
+        "unpublish_at",
+    )
+    list_filter = ("algorithm", "compromised")
+    search_fields = ("kid",)
+    exclude = ("private_key",)
+    actions = ["activate", "retire", "retire_compromised"]
+
+    @admin.display(description=_("status"))
+    def key_status(self, obj: SigningKey) -> str:
+        return obj.status()
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = SigningKeyCreationForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ("new_algorithm", "signs_at_once")
+        return (
+            "kid",
+            "algorithm",
+            "generation",
+            "publish_at",
+            "activate_at",
+            "retire_at",
+            "unpublish_at",
+            "compromised",
+            "public_jwk",
+            "created",
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj) if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A key leaves through retirement, so that what it signed keeps verifying.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: SigningKey, form: Any, change: bool) -> None:
+        if change:
+            return
+        data = form.cleaned_data
+        created = signing_keys.create_key(
+            data["new_algorithm"], activate_at=timezone.now() if data["signs_at_once"] else None
+        )
+        obj.__dict__.update({key: value for key, value in created.__dict__.items() if key != "_state"})
+        obj._state.adding = False
+        obj._state.db = created._state.db
+
+    @admin.action(description=_("Sign with the selected key now (the keys signing until now retire)"))
+    def activate(self, request: HttpRequest, queryset: Any) -> None:
+        keys = list(queryset)
+        if len(keys) != 1:
+            self.message_user(request, _("Select exactly one key to activate."), level="warning")
+            return
+        signing_keys.activate(keys[0])
+        self.message_user(request, _("The key signs from now on."))
+
+    @admin.action(description=_("Retire selected keys (published until their tokens expire)"))
+    def retire(self, request: HttpRequest, queryset: Any) -> None:
+        for key in queryset:
+            signing_keys.retire(key)
+        self.message_user(request, _("Keys retired."))
+
+    @admin.action(description=_("Retire selected keys as compromised (unpublished at once)"))
+    def retire_compromised(self, request: HttpRequest, queryset: Any) -> None:
+        for key in queryset:
+            signing_keys.retire(key, compromised=True)
+        self.message_user(request, _("Keys retired and unpublished."))

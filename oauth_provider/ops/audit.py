@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.dispatch import Signal
@@ -31,10 +32,14 @@ AUDITED_SIGNALS: dict[str, Signal] = {
     "authorization_code_reused": signals.authorization_code_reused,
     "rate_limit_hit": signals.rate_limit_hit,
     "guessing_suspected": signals.guessing_suspected,
+    "signing_key_created": signals.signing_key_created,
+    "signing_key_retired": signals.signing_key_retired,
 }
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
     return str(value) if isinstance(value, uuid.UUID) else value
 
 

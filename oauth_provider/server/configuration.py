@@ -17,6 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
+from ..core.scopes import known_scopes
+from ..core.upstream import forget_oauthlib_servers
 from ..settings import provider_settings
 
 __all__ = [
@@ -70,7 +72,7 @@ def dot_settings() -> dict[str, Any]:
             "OAUTH2_SERVER_CLASS": "oauth_provider.server.oauthlib_server.Server",
             "SCOPES_BACKEND_CLASS": "oauth_provider.server.scopes_backend.ApplicationScopes",
             # A malformed value is reported by check E002, not crashed on here.
-            "SCOPES": dict(ps.SCOPES) if isinstance(ps.SCOPES, dict) else {},
+            "SCOPES": known_scopes(),
             "DEFAULT_SCOPES": list(ps.DEFAULT_SCOPES),
             "ACCESS_TOKEN_EXPIRE_SECONDS": ps.ACCESS_TOKEN_EXPIRE_SECONDS,
             "REFRESH_TOKEN_EXPIRE_SECONDS": ps.REFRESH_TOKEN_EXPIRE_SECONDS,
@@ -95,6 +97,16 @@ def dot_settings() -> dict[str, Any]:
             "ID_TOKEN_ADMIN_CLASS": "oauth_provider.ops.admin.IDTokenAdmin",
         }
     )
+    if ps.OIDC_ENABLED:
+        # Keys come from the database (storage/signing_keys.py), never OIDC_RSA_PRIVATE_KEY.
+        values.update(
+            {
+                "OIDC_ENABLED": True,
+                "OAUTH2_SERVER_CLASS": "oauth_provider.server.oauthlib_server.OpenIDServer",
+                "ID_TOKEN_EXPIRE_SECONDS": ps.ID_TOKEN_EXPIRE_SECONDS,
+                "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+            }
+        )
     # Every RFC 9700 gate on: hashed tokens at rest, `iss` in authorization
     # responses, no "plain" PKCE, no token in the query string.
     for gate in (
@@ -114,9 +126,8 @@ def dot_settings() -> dict[str, Any]:
 
 
 def openid_connect_enabled() -> bool:
-    """Whether django-oauth-toolkit runs OpenID Connect. It is off (``OIDC_ENABLED`` above), so
-    no ID token is ever issued; what shows ID tokens (the admin) asks here, and follows when a
-    setting turns OpenID Connect on."""
+    """Whether django-oauth-toolkit runs OpenID Connect (``OAUTH_PROVIDER["OIDC_ENABLED"]``);
+    what shows ID tokens (the admin) asks here."""
     return bool(getattr(settings, "OAUTH2_PROVIDER", {}).get("OIDC_ENABLED"))
 
 
@@ -135,6 +146,7 @@ def configure_django_oauth_toolkit() -> None:
     module = sys.modules.get("oauth2_provider.settings")
     if module is not None:
         module.oauth2_settings.reload()
+    forget_oauthlib_servers()
 
 
 def conflicting_settings() -> list[str]:

@@ -10,11 +10,19 @@ from typing import Any
 from django.db import transaction
 
 from ..core import signals
+from ..core.claims import OPENID_SCOPE
 from ..core.scopes import parse_scope, refused_scopes
 from ..settings import provider_settings
 from ..storage.models import Consent
 
-__all__ = ["consent_covers", "owner_refusal", "owner_share", "record_consent", "scopes_refused_to"]
+__all__ = [
+    "consent_covers",
+    "owner_refusal",
+    "owner_share",
+    "record_consent",
+    "scopes_refused_to",
+    "skips_consent",
+]
 
 
 def scopes_refused_to(user: Any, application: Any, scopes: Iterable[str]) -> list[str]:
@@ -50,6 +58,15 @@ def consent_covers(user: Any, application: Any, scopes: Iterable[str]) -> bool:
     """True if ``user`` approved ``application`` for every scope in ``scopes`` and did not revoke."""
     consent = Consent.objects.filter(user=user, application=application, revoked__isnull=True).first()
     return consent is not None and consent.covers(scopes)
+
+
+def skips_consent(application: Any, scopes: Iterable[str]) -> bool:
+    """Whether the client needs no consent for ``scopes``: an operator marked it to skip
+    consent, or marked it first party and it asks only to sign the owner in (``openid``
+    alone releases no claim but ``sub``)."""
+    if application.skip_authorization:
+        return True
+    return bool(provider_settings.OIDC_ENABLED) and application.first_party and set(scopes) == {OPENID_SCOPE}
 
 
 def record_consent(user: Any, application: Any, scopes: Iterable[str], *, replace: bool = True) -> Consent:

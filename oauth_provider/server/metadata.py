@@ -1,4 +1,7 @@
-"""Authorization server metadata (RFC 8414 §2): the document, built from the settings."""
+"""Authorization server metadata (RFC 8414 §2), built from the settings: one document,
+served at ``/.well-known/oauth-authorization-server`` and, while OpenID Connect is on, at
+``/.well-known/openid-configuration`` too (OpenID Connect Discovery §3), so the two can
+never disagree. RFC 8414 §2 lets the OAuth document carry the OpenID Connect members."""
 
 from __future__ import annotations
 
@@ -7,11 +10,13 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from ..core.claims import supported_claims
 from ..core.grant_types import supported_response_types
 from ..core.issuer import absolute_url, issuer
+from ..core.scopes import known_scopes
 from ..settings import provider_settings
 
-__all__ = ["metadata"]
+__all__ = ["metadata", "openid_metadata"]
 
 
 def metadata(request: HttpRequest) -> dict[str, Any]:
@@ -28,7 +33,7 @@ def metadata(request: HttpRequest) -> dict[str, Any]:
         "token_endpoint": url(reverse("oauth_provider:token")),
         "revocation_endpoint": url(reverse("oauth_provider:revoke")),
         "introspection_endpoint": url(reverse("oauth_provider:introspect")),
-        "scopes_supported": list(provider_settings.SCOPES),
+        "scopes_supported": list(known_scopes()),
         "response_types_supported": supported_response_types(grant_types),
         "response_modes_supported": ["query", "fragment"],
         "grant_types_supported": grant_types,
@@ -39,4 +44,28 @@ def metadata(request: HttpRequest) -> dict[str, Any]:
         if provider_settings.PKCE_PLAIN_ALLOWED
         else ["S256"],
         "authorization_response_iss_parameter_supported": True,
+    } | (openid_metadata(request) if provider_settings.OIDC_ENABLED else {})
+
+
+def openid_metadata(request: HttpRequest) -> dict[str, Any]:
+    """The OpenID Connect Discovery §3 members (the OAuth ones are :func:`metadata`'s)."""
+
+    def url(path: str) -> str:
+        return absolute_url(request, path)
+
+    subject_types = ["public"]
+    if provider_settings.PAIRWISE_SUBJECT_KEY:
+        subject_types.append("pairwise")
+    return {
+        "userinfo_endpoint": url(reverse("oauth_provider:userinfo")),
+        "jwks_uri": url(reverse("oauth_provider:jwks")),
+        "end_session_endpoint": url(reverse("oauth_provider:end_session")),
+        "subject_types_supported": subject_types,
+        "id_token_signing_alg_values_supported": list(provider_settings.SIGNING_ALGORITHMS),
+        "claims_supported": supported_claims(known_scopes()),
+        "prompt_values_supported": ["none", "login", "consent"],
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        # OpenID Connect Discovery §3: the default is true, so it must be said.
+        "request_uri_parameter_supported": False,
     }

@@ -1,4 +1,5 @@
-"""The oauthlib server, with the PKCE rules oauthlib leaves to its users (RFC 7636, RFC 9700 §2.1.1)."""
+"""The oauthlib servers, with the PKCE rules oauthlib leaves to its users (RFC 7636, RFC 9700 §2.1.1):
+:class:`Server` for OAuth 2.0, and :class:`OpenIDServer` while OpenID Connect is on."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from typing import Any
 from oauthlib.common import Request
 from oauthlib.oauth2 import Server as OAuthlibServer
 from oauthlib.oauth2.rfc6749 import errors
+from oauthlib.openid import Server as OAuthlibOpenIDServer
 
 from ..core import pkce
 from ..settings import provider_settings
 
-__all__ = ["Server", "check_pkce_challenge", "check_pkce_downgrade"]
+__all__ = ["OpenIDServer", "Server", "check_pkce_challenge", "check_pkce_downgrade"]
 
 
 def check_pkce_challenge(request: Request) -> dict[str, Any]:
@@ -46,3 +48,23 @@ class Server(OAuthlibServer):
         self.grant_types.pop("urn:ietf:params:oauth:grant-type:device_code", None)
         self.auth_grant.custom_validators.post_auth.append(check_pkce_challenge)
         self.auth_grant.custom_validators.post_token.append(check_pkce_downgrade)
+
+
+class OpenIDServer(OAuthlibOpenIDServer):
+    """oauthlib's OpenID Connect server plus the PKCE checks above.
+
+    An authorization request with ``openid`` goes to a grant object of its own
+    (``openid_connect_auth``, with its own OAuth 2.0 grant inside), so the PKCE checks are
+    attached to both. Only the Bearer token type is kept at the resource endpoints:
+    oauthlib's ``JWT`` type would take any token that looks like a JWT, an ID token
+    included, as an access token (an ID token is for the client, never a credential:
+    OpenID Connect Core §2).
+    """
+
+    def __init__(self, request_validator: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request_validator, *args, **kwargs)
+        self.grant_types.pop("urn:ietf:params:oauth:grant-type:device_code", None)
+        for grant in (self.auth_grant, self.openid_connect_auth):
+            grant.custom_validators.post_auth.append(check_pkce_challenge)
+            grant.custom_validators.post_token.append(check_pkce_downgrade)
+        self._tokens.pop("JWT", None)

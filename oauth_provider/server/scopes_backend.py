@@ -6,7 +6,8 @@ from typing import Any
 
 from oauth2_provider.scopes import BaseScopes
 
-from ..core.scopes import allowed_scopes, default_scopes
+from ..core.claims import OPENID_SCOPE
+from ..core.scopes import allowed_scopes, default_scopes, known_scopes
 from ..settings import provider_settings
 
 __all__ = ["ApplicationScopes"]
@@ -16,13 +17,17 @@ class ApplicationScopes(BaseScopes):
     """django-oauth-toolkit scopes backend that honours each client's allowed scopes."""
 
     def get_all_scopes(self) -> dict[str, str]:
-        return dict(provider_settings.SCOPES)
+        return known_scopes()
 
     def get_available_scopes(self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any):
         registered = application.allowed_scope_list if application is not None else []
-        return allowed_scopes(provider_settings.SCOPES, registered)
+        return allowed_scopes(known_scopes(), registered)
 
     def get_default_scopes(self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any):
-        return default_scopes(
-            provider_settings.DEFAULT_SCOPES, self.get_available_scopes(application, request)
-        )
+        available = self.get_available_scopes(application, request)
+        scopes = default_scopes(provider_settings.DEFAULT_SCOPES, available)
+        if provider_settings.OIDC_ENABLED:
+            # OpenID Connect Core §3.1.2.1: a request is OpenID Connect only when it asks for
+            # openid; a default never turns an OAuth request into one.
+            scopes = [scope for scope in scopes if scope != OPENID_SCOPE]
+        return scopes

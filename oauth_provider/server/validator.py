@@ -7,9 +7,11 @@ store, revocation, hashing, scopes) or to the models, and says which RFC rule it
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import Any, NoReturn
 
+from django.db import router
 from django.utils import timezone
 from oauth2_provider.models import (
     get_access_token_model,
@@ -25,10 +27,11 @@ from ..core import signals
 from ..core.grant_types import LEGACY_GRANT_TYPES, RESPONSE_TYPES, GrantType, supported_response_types
 from ..core.hashing import hash_token
 from ..settings import provider_settings
-from ..storage import revocation, token_cache
+from ..storage import revocation, token_cache, transactions
 from ..storage.token_store import AlreadyUsed, NewTokens, token_store
 from . import client_authentication
 from .consent import owner_refusal, owner_share
+from .oidc.validator import OpenIDConnectHooks
 
 __all__ = ["OAuth2Validator"]
 
@@ -51,8 +54,20 @@ def _off_here(grant_type: str | None) -> str:
     return ""
 
 
-class OAuth2Validator(DOTValidator):
-    """django-oauth-toolkit's validator with oauth_provider's security rules."""
+def _login_time(value: Any) -> datetime | None:
+    """The owner's login time as the view handed it over (seconds since the epoch)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=dt_timezone.utc)
+    return None
+
+
+def _epoch(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
+    """django-oauth-toolkit's validator with oauth_provider's security rules (the OpenID
+    Connect hooks come from :class:`~oauth_provider.server.oidc.validator.OpenIDConnectHooks`)."""
 
     # -- clients (RFC 6749 §2.3) -------------------------------------------------
 
@@ -158,6 +173,9 @@ class OAuth2Validator(DOTValidator):
             code_challenge=request.code_challenge or "",
             code_challenge_method=request.code_challenge_method or "",
             redirect_uri_given=getattr(request, "redirect_uri_given", True),
+            # OpenID Connect Core §3.1.2.1 and §2: for the ID token of the exchange.
+            nonce=getattr(request, "nonce", None) or "",
+            auth_time=_login_time(getattr(request, "auth_time", None)),
         )
 
     def _grant(self, code: str, request: Request):
@@ -185,6 +203,7 @@ class OAuth2Validator(DOTValidator):
             return False
         request.user = grant.user
         request.scopes = grant.scope.split()
+        request.auth_time = _epoch(grant.auth_time)
         return True
 
     def confirm_redirect_uri(
@@ -226,11 +245,6 @@ class OAuth2Validator(DOTValidator):
             return next(iter(scopes.order_by()[:1]), "").split()
         return grant.scope.split()
 
-    def get_authorization_code_nonce(
-        self, client_id: str, code: str, redirect_uri: str, request: Request
-    ) -> None:
-        return None
-
     def invalidate_authorization_code(
         self, client_id: str, code: str, request: Request, *args: Any, **kwargs: Any
     ) -> None:
@@ -260,6 +274,7 @@ class OAuth2Validator(DOTValidator):
         request.user = token.user
         request.refresh_token = refresh_token
         request.refresh_token_instance = token
+        request.auth_time = _epoch(token.auth_time)
         return True
 
     def get_original_scopes(
@@ -290,6 +305,7 @@ class OAuth2Validator(DOTValidator):
             + timedelta(seconds=token.get("expires_in", provider_settings.ACCESS_TOKEN_EXPIRE_SECONDS)),
             source_refresh_token=previous,
             token_family=family,
+            id_token=self._save_id_token_row(request),
         )
         set_token_value(access_token, token["access_token"])
         refresh_token = None
@@ -299,6 +315,7 @@ class OAuth2Validator(DOTValidator):
                 application=request.client,
                 token_family=family,
                 scope=token["scope"] if previous is None else previous.scope,
+                auth_time=_login_time(getattr(request, "auth_time", None)),
             )
             set_token_value(refresh_token, token["refresh_token"])
         code = request.grant if request.grant_type == GrantType.AUTHORIZATION_CODE else None
@@ -317,6 +334,9 @@ class OAuth2Validator(DOTValidator):
         try:
             token_store().store(tokens)
         except AlreadyUsed:
+            if access_token.id_token is not None:
+                # Issued for a response that is not sent.
+                access_token.id_token.delete()
             self._used_twice(request)
         request.grant_spent = code is not None
         if previous is not None and previous.access_token_id is not None:
@@ -329,6 +349,18 @@ class OAuth2Validator(DOTValidator):
             scope=token["scope"],
             token_family=family,
         )
+
+    def _save_id_token_row(self, request: Request) -> Any:
+        """The ID token issued with these tokens (finalize_id_token), saved in the request's
+        transaction so that it is stored with them or not at all."""
+        row = getattr(request, "id_token", None)
+        if row is None:
+            return None
+        if row.pk is None:
+            using = router.db_for_write(type(row))
+            transactions.begin(using)
+            row.save(using=using)
+        return row
 
     def _used_twice(self, request: Request) -> NoReturn:
         """Another request used the code or refresh token first: this is its reuse."""

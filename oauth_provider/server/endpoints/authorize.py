@@ -13,6 +13,7 @@ match (RFC 6749 §4.1.2.1); otherwise the owner sees an error page.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.request import QueryDict as MutableQuery
 from django.shortcuts import resolve_url
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -30,6 +32,13 @@ from oauth2_provider.views.base import AuthorizationView as DOTAuthorizationView
 from oauth2_provider.views.base import BaseAuthorizationView
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
+from ...core.authentication_request import (
+    AuthenticationRequestError,
+    login_is_fresh,
+    parse_max_age,
+    parse_prompt,
+)
+from ...core.claims import OPENID_SCOPE
 from ...core.errors import (
     InvalidRequest,
     OAuthError,
@@ -39,14 +48,22 @@ from ...core.errors import (
 )
 from ...core.issuer import issuer
 from ...core.redirect_uris import redirect_schemes, response_parameters, with_response_parameter
-from ...core.scopes import parse_scope
+from ...core.scopes import known_scopes, parse_scope
 from ...settings import provider_settings
 from ...storage.models import Consent
 from ...storage.revocation import withdraw_consent
 from .. import throttling
-from ..consent import consent_covers, owner_refusal, owner_share, record_consent, scopes_refused_to
+from ..consent import (
+    consent_covers,
+    owner_refusal,
+    owner_share,
+    record_consent,
+    scopes_refused_to,
+    skips_consent,
+)
 from ..forms import APPROVED_SCOPES_FIELD, ConsentForm
-from ..login import ask_for_fresh_login, needs_fresh_login
+from ..login import ask_for_fresh_login, login_time, needs_fresh_login
+from ..oidc.nonces import nonce_problem
 from ..request_checks import parameter_problem, unparsable_problem
 from .base import log_backing_service_error
 from .framing import deny_framing, page_context
@@ -180,13 +197,35 @@ class AuthorizationView(DOTAuthorizationView):
             return self.error_response(error, application=None)
         application = credentials["request"].client
         prompt = set(request.GET.get("prompt", "").split())
+        max_age = None
+        if self.is_openid_request(scopes):
+            try:
+                prompt = set(parse_prompt(request.GET.get("prompt")))
+                max_age = parse_max_age(request.GET.get("max_age"))
+            except AuthenticationRequestError as exc:
+                return self.redirect_error(
+                    oauthlib_errors.InvalidRequestError(description=str(exc)), credentials
+                )
+            problem = nonce_problem(application, credentials.get("nonce"))
+            if problem:
+                return self.redirect_error(
+                    oauthlib_errors.InvalidRequestError(description=problem), credentials
+                )
         if "login" in prompt:
             # OpenID Connect Core §3.1.2.1: the owner must log in again, even though the
             # session is logged in; the request goes on, without the prompt, after that.
             ask_for_fresh_login(request)
-            return self.handle_prompt_login()
+            return self.login_again(without=("prompt", "max_age"))
+        fresh = login_is_fresh(login_time(request), max_age, time.time())
+        if self.is_openid_request(scopes) and "none" in prompt and (not fresh or needs_fresh_login(request)):
+            # OpenID Connect Core §3.1.2.1: no login page for prompt=none; an error instead.
+            return self.redirect_error(oauthlib_errors.LoginRequired(), credentials)
         if needs_fresh_login(request):
             return self.login_again()
+        if not fresh:
+            # OpenID Connect Core §3.1.2.1: past max_age the owner must log in again.
+            ask_for_fresh_login(request)
+            return self.login_again(without=("prompt", "max_age"))
         explicit = bool(parse_scope(request.GET.get("scope")))
         scopes, refused = owner_share(request.user, application, scopes, explicit)
         if refused:
@@ -196,26 +235,37 @@ class AuthorizationView(DOTAuthorizationView):
             )
             wrapped = OAuthToolkitError(error=denied, redirect_uri=credentials["redirect_uri"])
             return self.error_response(wrapped, application)
-        if application.skip_authorization or (
+        if skips_consent(application, scopes) or (
             "consent" not in prompt and consent_covers(request.user, application, scopes)
         ):
             return self.approve(" ".join(scopes), credentials, application, decided=False)
         if "none" in prompt:
-            consent_required = oauthlib_errors.ConsentRequired(state=credentials.get("state"))
-            wrapped = OAuthToolkitError(error=consent_required, redirect_uri=credentials["redirect_uri"])
-            return self.error_response(wrapped, application)
+            return self.redirect_error(oauthlib_errors.ConsentRequired(), credentials)
         self.oauth2_data = {key: credentials.get(key) for key in CREDENTIAL_FIELDS}
         self.oauth2_data["scope"] = scopes
         return self.render_to_response(self.get_context_data(**self.consent_context(application, scopes)))
 
-    def login_again(self) -> HttpResponse:
-        """The login page, then back to this request (``prompt=login`` was asked before)."""
-        return redirect_to_login(
-            self.request.get_full_path(), resolve_url(self.get_login_url()), self.get_redirect_field_name()
-        )
+    def login_again(self, without: tuple[str, ...] = ()) -> HttpResponse:
+        """The login page, then back to this request, less the parameters ``without``
+        (a new login answers ``prompt=login`` and ``max_age``; asking again would loop)."""
+        query = MutableQuery(self.request.META.get("QUERY_STRING", ""), mutable=True)
+        for name in without:
+            query.pop(name, None)
+        path = self.request.path + ("?" + query.urlencode() if query else "")
+        return redirect_to_login(path, resolve_url(self.get_login_url()), self.get_redirect_field_name())
+
+    def is_openid_request(self, scopes: list[str]) -> bool:
+        """An OpenID Connect authentication request (OpenID Connect Core §3.1.2.1)."""
+        return bool(provider_settings.OIDC_ENABLED) and OPENID_SCOPE in scopes
+
+    def redirect_error(self, error: oauthlib_errors.OAuth2Error, credentials: dict[str, Any]) -> HttpResponse:
+        """``error`` sent back to the client: its redirect URI was checked by the validation."""
+        error.state = credentials.get("state")
+        wrapped = OAuthToolkitError(error=error, redirect_uri=credentials["redirect_uri"])
+        return self.error_response(wrapped, credentials["request"].client)
 
     def consent_context(self, application: Any, scopes: list[str]) -> dict[str, Any]:
-        descriptions = provider_settings.SCOPES
+        descriptions = known_scopes()
         previous = Consent.objects.filter(
             user=self.request.user, application=application, revoked__isnull=True
         ).first()
@@ -240,6 +290,17 @@ class AuthorizationView(DOTAuthorizationView):
         covered the request, or the client skips consent (then the stored one grows)."""
         # RFC 6749 §4.1.3: the token request must repeat redirect_uri only if this request had one.
         credentials["redirect_uri_given"] = "redirect_uri" in self.request.GET
+        # OpenID Connect Core §2: the ID token's auth_time.
+        credentials["auth_time"] = login_time(self.request)
+        if self.is_openid_request(parse_scope(scopes)):
+            problem = nonce_problem(application, self.request.GET.get("nonce"))
+            if problem:
+                error = oauthlib_errors.InvalidRequestError(
+                    description=problem, state=credentials.get("state")
+                )
+                return self.error_response(
+                    OAuthToolkitError(error=error, redirect_uri=credentials["redirect_uri"]), application
+                )
         try:
             uri, _, _, _ = self.create_authorization_response(
                 request=self.request, scopes=scopes, credentials=credentials, allow=True
@@ -247,7 +308,9 @@ class AuthorizationView(DOTAuthorizationView):
         except OAuthToolkitError as error:
             return self.error_response(error, application)
         # oauthlib answers late errors (e.g. a tampered consent form) with an error redirect.
-        if "error" not in response_parameters(uri) and (decided or application.skip_authorization):
+        if "error" not in response_parameters(uri) and (
+            decided or skips_consent(application, parse_scope(scopes))
+        ):
             record_consent(self.request.user, application, parse_scope(scopes), replace=decided)
         return self.redirect(uri, application)
 

@@ -28,7 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
-from ...core.scopes import parse_scope
+from ...core.scopes import known_scopes, parse_scope
 from ...settings import provider_settings
 from ...storage.models import Consent
 from ...storage.revocation import revoke_consent
@@ -64,7 +64,7 @@ class ConnectedApp:
     @property
     def scopes(self) -> list[dict[str, str]]:
         """``{"name", "description"}`` for each scope, described as on the consent page."""
-        descriptions = provider_settings.SCOPES
+        descriptions = known_scopes()
         return [{"name": name, "description": descriptions.get(name, name)} for name in self.scope_names]
 
     @property

@@ -8,6 +8,16 @@ from .applications import Application
 from .audit import AuditEvent
 from .consents import Consent
 from .grants import Grant
+from .signing_keys import SigningKey
 from .tokens import AccessToken, IDToken, RefreshToken
 
-__all__ = ["AccessToken", "Application", "AuditEvent", "Consent", "Grant", "IDToken", "RefreshToken"]
+__all__ = [
+    "AccessToken",
+    "Application",
+    "AuditEvent",
+    "Consent",
+    "Grant",
+    "IDToken",
+    "RefreshToken",
+    "SigningKey",
+]

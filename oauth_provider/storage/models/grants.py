@@ -33,7 +33,18 @@ class Grant(AbstractGrant):
         help_text=_("Tokens issued from this code, and refreshed from them, share this id."),
         verbose_name=_("token family"),
     )
+    auth_time = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the owner logged in, for the auth_time of ID tokens (OpenID Connect Core §2)."),
+        verbose_name=_("login time"),
+    )
 
     class Meta(AbstractGrant.Meta):
         swappable = "OAUTH2_PROVIDER_GRANT_MODEL"
         verbose_name = _("authorization code")
+        indexes = [
+            # A nonce is accepted once per client (docs/oidc.rst, "Nonces").
+            models.Index(fields=["application", "nonce"], name="oauth_provider_grant_nonce"),
+        ]

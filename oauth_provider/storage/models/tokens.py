@@ -37,6 +37,13 @@ class RefreshToken(AbstractRefreshToken):
         help_text=_("The scope the owner granted; a refresh may ask for this or less (RFC 6749 §6)."),
         verbose_name=_("scope"),
     )
+    auth_time = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The owner's login time, for the ID tokens of refreshes (OpenID Connect Core §12.2)."),
+        verbose_name=_("login time"),
+    )
 
     class Meta(AbstractRefreshToken.Meta):
         swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"
@@ -44,7 +51,18 @@ class RefreshToken(AbstractRefreshToken):
 
 
 class IDToken(AbstractIDToken):
-    """Swapped in only so that every token model lives in one app; OpenID Connect is off."""
+    """An ID token issued (OpenID Connect Core §2): its ``jti``, owner, client and key; never
+    the token itself."""
+
+    kid = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_("The signing key's id, to find what a compromised key signed."),
+        verbose_name=_("key id"),
+    )
 
     class Meta(AbstractIDToken.Meta):
         swappable = "OAUTH2_PROVIDER_ID_TOKEN_MODEL"
+        verbose_name = _("ID token")

@@ -1,0 +1,6 @@
+"""``manage.py oauth_provider_create_signing_key``: see
+:mod:`oauth_provider.ops.commands.create_signing_key`."""
+
+from oauth_provider.ops.commands.create_signing_key import Command
+
+__all__ = ["Command"]

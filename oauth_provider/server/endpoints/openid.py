@@ -1,0 +1,48 @@
+"""The OpenID Connect endpoints that serve documents: discovery (OpenID Connect Discovery
+§4) and the JWKS of the signing keys (RFC 7517 §5). Both answer 404 while OpenID Connect
+is off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from oauth2_provider.compat import login_not_required
+
+from ...settings import provider_settings
+from ...storage import signing_keys
+from .metadata import MetadataView
+
+__all__ = ["JWKSView", "OpenIDConfigurationView", "require_openid_connect"]
+
+
+def require_openid_connect() -> None:
+    """A 404 while ``OIDC_ENABLED`` is off, as if the endpoint did not exist."""
+    if not provider_settings.OIDC_ENABLED:
+        raise Http404("OpenID Connect is not enabled.")
+
+
+class OpenIDConfigurationView(MetadataView):
+    """``/.well-known/openid-configuration``: the metadata document, the same as RFC 8414's."""
+
+    def get(self, request: HttpRequest) -> JsonResponse:
+        require_openid_connect()
+        return super().get(request)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class JWKSView(View):
+    """The public keys that verify what the server signs, including the ones published
+    ahead of use and the retired ones whose tokens may still be valid."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        require_openid_connect()
+        response = JsonResponse(signing_keys.jwks())
+        age = int(provider_settings.JWKS_MAX_AGE_SECONDS)
+        # A key is published SIGNING_KEY_ROTATION_LEAD_SECONDS before it signs, longer than
+        # any cache may keep this document (max-age plus stale-while-revalidate).
+        response["Cache-Control"] = f"public, max-age={age}, stale-while-revalidate={age}"
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
