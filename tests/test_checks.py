@@ -18,6 +18,7 @@ from oauth_provider.checks import (
     check_issuer,
     check_legacy_grants,
     check_middleware,
+    check_pooler,
     check_scopes_and_grants,
     check_sqlite,
     sqlite_problems,
@@ -392,3 +393,51 @@ def test_w008_is_reported_per_database_with_the_fix(monkeypatch):
     assert message.id == "oauth_provider.W008"
     assert "'default'" in message.msg
     assert "timeout" in message.hint
+
+
+POSTGRES = {"ENGINE": "django.db.backends.postgresql", "NAME": "site", "HOST": "pgbouncer", "PORT": "6432"}
+
+
+@pytest.mark.parametrize(
+    ("database", "keeps", "expected"),
+    [
+        ({**POSTGRES, "OPTIONS": {"prepare_threshold": 5}}, False, []),
+        ({**POSTGRES, "DISABLE_SERVER_SIDE_CURSORS": True}, False, []),
+        (
+            {**POSTGRES, "DISABLE_SERVER_SIDE_CURSORS": True, "OPTIONS": {"prepare_threshold": 5}},
+            False,
+            ["oauth_provider.W009"],
+        ),
+        (
+            {**POSTGRES, "DISABLE_SERVER_SIDE_CURSORS": True, "OPTIONS": {"prepare_threshold": 5}},
+            True,
+            [],
+        ),
+        (
+            {
+                **POSTGRES,
+                "DISABLE_SERVER_SIDE_CURSORS": True,
+                "OPTIONS": {"prepare_threshold": 0, "server_side_binding": True},
+            },
+            False,
+            ["oauth_provider.E008"],
+        ),
+        (
+            {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:", "DISABLE_SERVER_SIDE_CURSORS": True},
+            False,
+            [],
+        ),
+    ],
+)
+def test_w009_e008_prepared_statements_behind_a_transaction_pooler(
+    monkeypatch, settings, database, keeps, expected
+):
+    from oauth_provider import checks
+
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "POOLER_KEEPS_PREPARED_STATEMENTS": keeps}
+    monkeypatch.setattr(checks, "settings", type("Settings", (), {"DATABASES": {"default": database}})())
+    messages = check_pooler(None)
+    assert ids(messages) == expected
+    for message in messages:
+        assert "POOLER_KEEPS_PREPARED_STATEMENTS" in message.hint
+        assert "'default'" in message.msg

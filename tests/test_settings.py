@@ -34,6 +34,7 @@ EXPECTED_DEFAULTS = [
     ("ASYNC_COMMIT_CLIENT_CREDENTIALS_TOKENS", True),
     ("TOKEN_STORE", "sql"),
     ("CLIENT_CACHE_SIZE", 1000),
+    ("POOLER_KEEPS_PREPARED_STATEMENTS", False),
     ("READ_SCOPES", ["read"]),
     ("WRITE_SCOPES", ["write"]),
     ("INTROSPECTION_URL", None),
