@@ -272,3 +272,29 @@ def check_pooler(app_configs: Any, **kwargs: Any) -> list:
             )
     return problems
 
+
+METRICS_MIDDLEWARE = "oauth_provider.ops.metrics.MetricsMiddleware"
+
+
+@register()
+def check_metrics(app_configs: Any, **kwargs: Any) -> list:
+    """The metrics middleware is in place, but nothing would be collected."""
+    if METRICS_MIDDLEWARE not in settings.MIDDLEWARE:
+        return []
+    from .ops.metrics import prometheus_available
+
+    if provider_settings.METRICS and prometheus_available():
+        return []
+    return [
+        Warning(
+            f"{METRICS_MIDDLEWARE} is in MIDDLEWARE, but no metrics are collected: "
+            + (
+                "prometheus-client is not installed."
+                if provider_settings.METRICS
+                else "OAUTH_PROVIDER['METRICS'] is False."
+            ),
+            hint="Install prometheus-client (the package's 'metrics' extra) and leave "
+            "OAUTH_PROVIDER['METRICS'] at True, or remove the middleware.",
+            id="oauth_provider.W010",
+        )
+    ]

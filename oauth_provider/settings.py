@@ -111,6 +111,9 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_FAIL_OPEN": True,
     # Proxies in front of the site whose X-Forwarded-For is trusted (0: use REMOTE_ADDR).
     "NUM_PROXIES": 0,
+    # Prometheus metrics (ops/metrics.py): collected while prometheus-client is installed,
+    # unless this is False.
+    "METRICS": True,
     # Grants a client may be registered for. Removing "implicit" or "password" turns
     # the legacy grants off for every client.
     "GRANT_TYPES": list(DEFAULT_GRANT_TYPES),

@@ -60,6 +60,7 @@ EXPECTED_DEFAULTS = [
     ("NUM_PROXIES", 0),
     ("CLIENT_SECRET_ROTATION_GRACE_SECONDS", 24 * 3600),
     ("AUDIT_LOG_MODEL", False),
+    ("METRICS", True),
     ("GRANT_TYPES", ["authorization_code", "refresh_token", "client_credentials", "password", "implicit"]),
 ]
 
