@@ -232,6 +232,24 @@ def _healthy(port: int) -> Callable[[], bool]:
     return check
 
 
+def server_command(kind: str, port: int, workers: int) -> list[str]:
+    """The command that serves the demo (in ``example_project``), as docs/deployment.rst
+    shows it: gunicorn with the demo's settings file, or uvicorn."""
+    if kind == "gunicorn":
+        return [
+            "gunicorn",
+            "demo.wsgi:application",
+            "--config",
+            GUNICORN_CONFIG,
+            "--bind",
+            f"127.0.0.1:{port}",
+        ]
+    return [
+        "uvicorn", "demo.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers), "--no-access-log",
+    ]  # fmt: skip
+
+
 def serve(
     database: FleetDatabase,
     name: str,
@@ -250,18 +268,7 @@ def serve(
     server_env = database.env(
         PROMETHEUS_MULTIPROC_DIR=str(metrics_directory), WEB_CONCURRENCY=str(workers), **env
     )
-    if kind == "gunicorn":
-        command = [
-            "gunicorn",
-            "demo.wsgi:application",
-            "--config",
-            GUNICORN_CONFIG,
-            "--bind",
-            f"127.0.0.1:{port}",
-        ]
-    else:
-        command = ["uvicorn", "demo.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
-        command += ["--workers", str(workers), "--no-access-log"]
+    command = server_command(kind, port, workers)
     command = [str(Path(sys.executable).parent / command[0]), *command[1:]]
     server = Server(name, port, command, server_env, database.directory / f"{name}.log")
     return server.start(_healthy(port))
@@ -297,6 +304,8 @@ defaults
 frontend oauth
     bind 127.0.0.1:{port}
     option forwardfor
+    # A sync worker is held only once the whole request has arrived.
+    option http-buffer-request
     http-request deny if {{ path_beg /metrics }}
     default_backend demo
 
@@ -309,6 +318,20 @@ backend demo
     http-response set-header X-Served-By %[srv_name]
 {servers}
 """
+
+
+#: HAProxy's runtime API, as a rolling restart uses it (docs/deployment.rst).
+RUNTIME_COMMANDS = {
+    "drain": "set server demo/{name} state drain",
+    "stat": "show stat",
+    "maint": "set server demo/{name} state maint",
+    "ready": "set server demo/{name} state ready",
+}
+
+
+def haproxy_config(socket: str, port: int, servers: list[tuple[str, int]]) -> str:
+    lines = "\n".join(f"    server {name} 127.0.0.1:{server_port} check" for name, server_port in servers)
+    return HAPROXY_CONFIG.format(socket=socket, port=port, servers=lines)
 
 
 @dataclass
@@ -335,7 +358,7 @@ class HAProxy:
 
     def stat(self, name: str) -> dict[str, str]:
         """The ``show stat`` line of one server of the backend."""
-        lines = self.command("show stat").splitlines()
+        lines = self.command(RUNTIME_COMMANDS["stat"]).splitlines()
         header = lines[0].lstrip("# ").split(",")
         for line in lines[1:]:
             values = dict(zip(header, line.split(","), strict=False))
@@ -352,13 +375,13 @@ class HAProxy:
 
     def drain(self, name: str) -> None:
         """Send the server no new requests, and wait until it holds none."""
-        self.command(f"set server demo/{name} state drain")
+        self.command(RUNTIME_COMMANDS["drain"].format(name=name))
         self.wait_for(name, lambda stat: stat["scur"] == "0" and stat["qcur"] == "0")
-        self.command(f"set server demo/{name} state maint")
+        self.command(RUNTIME_COMMANDS["maint"].format(name=name))
 
     def ready(self, name: str) -> None:
         """Put the server back in rotation, once its health checks pass."""
-        self.command(f"set server demo/{name} state ready")
+        self.command(RUNTIME_COMMANDS["ready"].format(name=name))
         self.wait_for(name, lambda stat: stat["status"] == "UP")
 
 
@@ -366,8 +389,7 @@ def haproxy(directory: Path, servers: list[Server], port: int = 0) -> HAProxy:
     port = port or free_port()
     runtime = directory / "haproxy.sock"
     config = directory / "haproxy.cfg"
-    lines = "\n".join(f"    server {server.name} 127.0.0.1:{server.port} check" for server in servers)
-    config.write_text(HAPROXY_CONFIG.format(socket=runtime, port=port, servers=lines))
+    config.write_text(haproxy_config(str(runtime), port, [(server.name, server.port) for server in servers]))
     process = Server(
         "haproxy", port, [HAPROXY, "-db", "-f", str(config)], dict(os.environ), directory / "haproxy.log"
     )
@@ -397,6 +419,12 @@ logfile = {directory}/pgbouncer.log
 """
 
 
+def pgbouncer_config(host: str, port: str, listen: int, directory: str, pool_size: int) -> str:
+    return PGBOUNCER_CONFIG.format(
+        host=host, port=port, listen=listen, directory=directory, pool_size=pool_size
+    )
+
+
 def pgbouncer(pool_size: int = 2) -> Server:
     """PgBouncer in transaction mode in front of the test PostgreSQL: ``pool_size`` server
     connections per database and user, however many clients. Its files are in a directory
@@ -408,15 +436,7 @@ def pgbouncer(pool_size: int = 2) -> Server:
     port = free_port()
     (directory / "userlist.txt").write_text(f'"{server["user"]}" ""\n')
     config = directory / "pgbouncer.ini"
-    config.write_text(
-        PGBOUNCER_CONFIG.format(
-            host=server["host"],
-            port=server["port"],
-            listen=port,
-            directory=directory,
-            pool_size=pool_size,
-        )
-    )
+    config.write_text(pgbouncer_config(server["host"], server["port"], port, str(directory), pool_size))
     command = [PGBOUNCER, str(config)]
     if os.geteuid() == 0:  # PgBouncer refuses to run as root
         for path in [directory, *directory.iterdir()]:

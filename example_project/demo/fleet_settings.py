@@ -70,6 +70,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ.get("DEMO_REDIS_URL", "redis://127.0.0.1:6379/10"),
         "KEY_PREFIX": os.environ.get("DEMO_CACHE_PREFIX", "demo"),
+        # A Redis that does not answer costs a request one second, not a worker's timeout.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
 
