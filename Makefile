@@ -11,7 +11,8 @@
 #   make docs    build the HTML docs, warnings as errors
 #   make demo    seed and run the demo: hotel site on http://127.0.0.1:8000/, partner app on :8001
 #   make demo-walkthrough  run every grant against the running demo, headless
-#   make bench   benchmark both token stores against plain django-oauth-toolkit on SQLite and PostgreSQL
+#   make bench   benchmark both token stores against plain django-oauth-toolkit on SQLite and PostgreSQL,
+#                then one server against two behind HAProxy
 #   make clean   remove the virtualenv, caches and build output
 
 PYTHON ?= python3
@@ -153,17 +154,20 @@ demo: venv
 demo-walkthrough: venv
 	$(DEMO) walkthrough --settings=partner.settings
 
-# Extra arguments for bench/run.py, e.g. make bench BENCH_ARGS="--rounds 5 --duration 5".
+# Extra arguments for bench/run.py, e.g. make bench BENCH_ARGS="--rounds 5 --duration 5", and
+# for bench/fleet.py, e.g. BENCH_FLEET_ARGS="--workers 1".
 BENCH_ARGS ?=
+BENCH_FLEET_ARGS ?=
 
 # wrk comes from Debian's packages (installing it needs root); gunicorn, psycopg and redis
 # from the bench extra, installed into .venv without the test and docs extras. The sites
 # keep their cache in Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/7, emptied
 # at the start), which must be running. PostgreSQL is skipped when unreachable (PGHOST,
 # PGPORT, PGUSER). Each scenario runs on this package's sql and orm token stores and on
-# django-oauth-toolkit; BENCH_ARGS="--store sql" leaves the orm store out. See
+# django-oauth-toolkit; BENCH_ARGS="--store sql" leaves the orm store out. Then bench/fleet.py
+# measures one server against two behind HAProxy (fleet-deps installs it) on PostgreSQL. See
 # docs/performance.rst.
-bench:
+bench: fleet-deps
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || \
 		{ echo "error: wrk is missing; install it (Debian: apt-get install wrk)" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -171,6 +175,7 @@ bench:
 		$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py --db sqlite --db postgres $(BENCH_ARGS)
 	$(BIN)/python bench/limiter.py
+	$(BIN)/python bench/fleet.py $(BENCH_FLEET_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info docs/_build .pytest_cache .mypy_cache .ruff_cache .tox
