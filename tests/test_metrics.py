@@ -205,3 +205,35 @@ def test_w010_the_middleware_without_metrics(settings, monkeypatch):
     monkeypatch.setattr(metrics, "prometheus_available", lambda: False)
     [message] = check_metrics(None)
     assert "prometheus-client is not installed" in message.msg
+
+
+def test_the_first_requests_at_once_register_the_metrics_once(monkeypatch):
+    """Threads of one process (a threaded server) count their first tokens at the same
+    moment: one registration, or prometheus-client would raise on the second."""
+    import threading
+    import time
+
+    created = []
+
+    class Slow:
+        def __init__(self):
+            created.append(1)
+            time.sleep(0.05)
+
+    monkeypatch.setattr(metrics, "_Metrics", Slow)
+    monkeypatch.setattr(metrics, "_metrics", None)
+    threads = [threading.Thread(target=metrics._get) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(created) == 1
+
+
+def test_a_failure_to_count_never_fails_the_request(monkeypatch, flow, service, caplog):
+    def broken():
+        raise ValueError("registry")
+
+    monkeypatch.setattr(metrics, "_get", broken)
+    assert flow.client_credentials(service).status_code == 200
+    assert "metrics not recorded (ValueError)" in caplog.text

@@ -20,9 +20,12 @@ adds up the processes' files.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
+import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -41,6 +44,8 @@ from ..settings import provider_settings
 
 __all__ = ["MetricsMiddleware", "connect", "metrics", "prometheus_available"]
 
+log = logging.getLogger("oauth_provider")
+
 ERROR_CODES = frozenset(ERRORS_BY_CODE) | frozenset(EXTRA_DESCRIPTIONS)
 GRANT_TYPES = frozenset(GrantType.values) | {"implicit"}
 CLIENT_TYPES = frozenset({"confidential", "public"})
@@ -54,6 +59,7 @@ LARGEST_ERROR_BODY = 4096
 UNMATCHED = "unmatched"
 
 
+@functools.cache
 def prometheus_available() -> bool:
     """Whether prometheus-client is installed."""
     return importlib.util.find_spec("prometheus_client") is not None
@@ -117,16 +123,33 @@ class _Metrics:
 
 
 _metrics: _Metrics | None = None
+_creating = threading.Lock()
 
 
 def _get() -> _Metrics | None:
-    """The metrics, while they are collected; None otherwise."""
+    """The metrics, while they are collected; None otherwise. Registered once, however many
+    threads ask first at the same moment (a second registration would raise)."""
     global _metrics
     if not provider_settings.METRICS or not prometheus_available():
         return None
     if _metrics is None:
-        _metrics = _Metrics()
+        with _creating:
+            if _metrics is None:
+                _metrics = _Metrics()
     return _metrics
+
+
+def _never_failing(receiver: Callable[..., None]) -> Callable[..., None]:
+    """A receiver whose failure is logged: counting must never fail the request it counts."""
+
+    @functools.wraps(receiver)
+    def receive(*args: Any, **kwargs: Any) -> None:
+        try:
+            receiver(*args, **kwargs)
+        except Exception as exc:
+            log.error("metrics not recorded (%s)", type(exc).__name__)
+
+    return receive
 
 
 # -- from the signals -----------------------------------------------------------------------------
@@ -177,7 +200,7 @@ def _change(family: str, change: str) -> Callable[..., None]:
     return receive
 
 
-_RECEIVERS: dict[str, tuple[Any, Callable[..., None]]] = {
+_SOURCES: dict[str, tuple[Any, Callable[..., None]]] = {
     "token_issued": (signals.token_issued, _token_issued),
     "token_revoked": (signals.token_revoked, _token_revoked),
     "refresh_token_reused": (signals.refresh_token_reused, _reused("refresh_token")),
@@ -190,6 +213,7 @@ _RECEIVERS: dict[str, tuple[Any, Callable[..., None]]] = {
     "client_secret_rotated": (signals.client_secret_rotated, _change("client_changes", "secret_rotated")),
     "client_disabled": (signals.client_disabled, _change("client_changes", "disabled")),
 }
+_RECEIVERS = {name: (signal, _never_failing(receiver)) for name, (signal, receiver) in _SOURCES.items()}
 
 
 def connect() -> None:
@@ -236,6 +260,7 @@ def error_of(endpoint: str, response: HttpResponse) -> str | None:
     return None
 
 
+@_never_failing
 def _observe(request: HttpRequest, response: HttpResponse, seconds: float) -> None:
     found = _get()
     if found is None:
