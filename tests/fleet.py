@@ -37,6 +37,9 @@ from .demo_servers import EXAMPLE_PROJECT, drop_postgres_database, free_port
 
 __all__ = [
     "CLIENTS",
+    "HAPROXY",
+    "PGBOUNCER",
+    "RUNTIME_COMMANDS",
     "Fleet",
     "HAProxy",
     "OAuthClient",
@@ -44,12 +47,17 @@ __all__ = [
     "client",
     "fleet_database",
     "haproxy",
+    "haproxy_config",
     "pgbouncer",
+    "pgbouncer_config",
     "postgres",
     "remove_pgbouncer",
     "require_executable",
     "restart",
     "serve",
+    "served_by",
+    "server_command",
+    "stop_all",
 ]
 
 HAPROXY = "/usr/sbin/haproxy"
