@@ -255,7 +255,7 @@ def check_pooler(app_configs: Any, **kwargs: Any) -> list:
                     "if the pooler keeps prepared statements (PgBouncer 1.21+ with "
                     "max_prepared_statements above 0), set "
                     "OAUTH_PROVIDER['POOLER_KEEPS_PREPARED_STATEMENTS'] = True.",
-                    id="oauth_provider.E008",
+                    id="oauth_provider.E010",
                 )
             )
         elif problem:
@@ -267,7 +267,7 @@ def check_pooler(app_configs: Any, **kwargs: Any) -> list:
                     hint="Remove 'prepare_threshold' from its OPTIONS, or, if the pooler keeps "
                     "prepared statements (PgBouncer 1.21+ with max_prepared_statements above 0), set "
                     "OAUTH_PROVIDER['POOLER_KEEPS_PREPARED_STATEMENTS'] = True.",
-                    id="oauth_provider.W009",
+                    id="oauth_provider.W012",
                 )
             )
     return problems
@@ -295,6 +295,6 @@ def check_metrics(app_configs: Any, **kwargs: Any) -> list:
             ),
             hint="Install prometheus-client (the package's 'metrics' extra) and leave "
             "OAUTH_PROVIDER['METRICS'] at True, or remove the middleware.",
-            id="oauth_provider.W010",
+            id="oauth_provider.W013",
         )
     ]

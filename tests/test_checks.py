@@ -406,7 +406,7 @@ POSTGRES = {"ENGINE": "django.db.backends.postgresql", "NAME": "site", "HOST": "
         (
             {**POSTGRES, "DISABLE_SERVER_SIDE_CURSORS": True, "OPTIONS": {"prepare_threshold": 5}},
             False,
-            ["oauth_provider.W009"],
+            ["oauth_provider.W012"],
         ),
         (
             {**POSTGRES, "DISABLE_SERVER_SIDE_CURSORS": True, "OPTIONS": {"prepare_threshold": 5}},
@@ -420,7 +420,7 @@ POSTGRES = {"ENGINE": "django.db.backends.postgresql", "NAME": "site", "HOST": "
                 "OPTIONS": {"prepare_threshold": 0, "server_side_binding": True},
             },
             False,
-            ["oauth_provider.E008"],
+            ["oauth_provider.E010"],
         ),
         (
             {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:", "DISABLE_SERVER_SIDE_CURSORS": True},

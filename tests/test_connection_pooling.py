@@ -106,11 +106,11 @@ def test_every_grant_works_through_a_transaction_pooler(fleet_database, bouncer,
 
 def test_the_check_says_prepare_threshold_has_no_effect_there(fleet_database, bouncer, prefix):
     result = fleet_database.manage("check", **behind(bouncer, prefix))
-    assert "oauth_provider.W009" in result.stderr
+    assert "oauth_provider.W012" in result.stderr
     told = fleet_database.manage(
         "check", **behind(bouncer, prefix, DEMO_POOLER_KEEPS_PREPARED_STATEMENTS="1")
     )
-    assert "oauth_provider.W009" not in told.stderr
+    assert "oauth_provider.W012" not in told.stderr
 
 
 def test_prepared_statements_break_behind_a_pooler_that_does_not_keep_them(fleet_database, bouncer, prefix):

@@ -200,7 +200,7 @@ def test_off_when_the_setting_is_false(settings, flow, confidential_client, serv
 def test_w010_the_middleware_without_metrics(settings, monkeypatch):
     assert check_metrics(None) == []
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "METRICS": False}
-    assert [message.id for message in check_metrics(None)] == ["oauth_provider.W010"]
+    assert [message.id for message in check_metrics(None)] == ["oauth_provider.W013"]
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "METRICS": True}
     monkeypatch.setattr(metrics, "prometheus_available", lambda: False)
     [message] = check_metrics(None)

@@ -59,7 +59,7 @@ DATABASES = {
         "CONN_MAX_AGE": 0 if POOL or POOLER else int(os.environ.get("DEMO_CONN_MAX_AGE", "60")),
         "CONN_HEALTH_CHECKS": not (POOL or POOLER),
         # Django's setting for a transaction-mode pooler, which oauth_provider reads too
-        # (POOLER_KEEPS_PREPARED_STATEMENTS, check oauth_provider.W009).
+        # (POOLER_KEEPS_PREPARED_STATEMENTS, check oauth_provider.W012).
         "DISABLE_SERVER_SIDE_CURSORS": POOLER == "transaction",
         "OPTIONS": OPTIONS,
     }
