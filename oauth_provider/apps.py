@@ -20,7 +20,7 @@ class OAuthProviderConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from . import checks  # noqa: F401  (registers the system checks)
-        from .ops import audit
+        from .ops import audit, metrics
         from .server.log_filters import silence_oauthlib_debug
         from .server.login import record_login_time
         from .storage import token_cache
@@ -28,6 +28,7 @@ class OAuthProviderConfig(AppConfig):
         user_logged_in.connect(record_login_time, dispatch_uid="oauth_provider.server.login")
         silence_oauthlib_debug()
         audit.connect()
+        metrics.connect()
         token_cache.connect()
         if apps.is_installed("drf_spectacular"):
             # drf-spectacular finds an extension once its class is defined.

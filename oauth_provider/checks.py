@@ -330,3 +330,81 @@ def check_signing_keys(app_configs: Any, databases: Any = None, **kwargs: Any) -
             id="oauth_provider.W010",
         )
     ]
+
+
+def pooler_problem(database: dict[str, Any]) -> str | None:
+    """What psycopg would prepare on a PostgreSQL database behind a transaction-mode pooler
+    (Django's ``DISABLE_SERVER_SIDE_CURSORS``) that is not said to keep prepared statements:
+    ``"every"`` query (``server_side_binding``), ``"none of ours"`` (``prepare_threshold``
+    alone: the package's statements are then not prepared), or None."""
+    if "postgresql" not in database.get("ENGINE", "") or not database.get("DISABLE_SERVER_SIDE_CURSORS"):
+        return None
+    if provider_settings.POOLER_KEEPS_PREPARED_STATEMENTS:
+        return None
+    options = database.get("OPTIONS", {})
+    if options.get("prepare_threshold") is None:
+        return None
+    return "every" if options.get("server_side_binding") is True else "none of ours"
+
+
+@register()
+def check_pooler(app_configs: Any, **kwargs: Any) -> list:
+    """Prepared statements behind a transaction-mode pooler (docs/deployment.rst): each
+    transaction may run on a server connection that never saw the statement prepared."""
+    problems: list = []
+    for alias, database in settings.DATABASES.items():
+        problem = pooler_problem(database)
+        if problem == "every":
+            problems.append(
+                Error(
+                    f"DATABASES[{alias!r}] is behind a transaction-mode pooler "
+                    "(DISABLE_SERVER_SIDE_CURSORS) and psycopg prepares every query on it "
+                    "(server_side_binding with prepare_threshold): queries fail once the "
+                    "pooler hands a transaction another server connection.",
+                    hint="Remove 'server_side_binding' and 'prepare_threshold' from its OPTIONS, or, "
+                    "if the pooler keeps prepared statements (PgBouncer 1.21+ with "
+                    "max_prepared_statements above 0), set "
+                    "OAUTH_PROVIDER['POOLER_KEEPS_PREPARED_STATEMENTS'] = True.",
+                    id="oauth_provider.E010",
+                )
+            )
+        elif problem:
+            problems.append(
+                Warning(
+                    f"DATABASES[{alias!r}] sets prepare_threshold but is behind a transaction-mode "
+                    "pooler (DISABLE_SERVER_SIDE_CURSORS): oauth_provider prepares none of its "
+                    "statements there.",
+                    hint="Remove 'prepare_threshold' from its OPTIONS, or, if the pooler keeps "
+                    "prepared statements (PgBouncer 1.21+ with max_prepared_statements above 0), set "
+                    "OAUTH_PROVIDER['POOLER_KEEPS_PREPARED_STATEMENTS'] = True.",
+                    id="oauth_provider.W012",
+                )
+            )
+    return problems
+
+
+METRICS_MIDDLEWARE = "oauth_provider.ops.metrics.MetricsMiddleware"
+
+
+@register()
+def check_metrics(app_configs: Any, **kwargs: Any) -> list:
+    """The metrics middleware is in place, but nothing would be collected."""
+    if METRICS_MIDDLEWARE not in settings.MIDDLEWARE:
+        return []
+    from .ops.metrics import prometheus_available
+
+    if provider_settings.METRICS and prometheus_available():
+        return []
+    return [
+        Warning(
+            f"{METRICS_MIDDLEWARE} is in MIDDLEWARE, but no metrics are collected: "
+            + (
+                "prometheus-client is not installed."
+                if provider_settings.METRICS
+                else "OAUTH_PROVIDER['METRICS'] is False."
+            ),
+            hint="Install prometheus-client (the package's 'metrics' extra) and leave "
+            "OAUTH_PROVIDER['METRICS'] at True, or remove the middleware.",
+            id="oauth_provider.W013",
+        )
+    ]

@@ -85,6 +85,11 @@ DEFAULTS: dict[str, Any] = {
     # The "sql" store: how many clients the token endpoint keeps in each process's memory.
     # A request never trusts one past a change to its row (storage/sql.py); 0: off.
     "CLIENT_CACHE_SIZE": 1000,
+    # PostgreSQL behind a transaction-mode pooler (a database with Django's
+    # DISABLE_SERVER_SIDE_CURSORS): whether the pooler keeps prepared statements (PgBouncer
+    # 1.21+ with max_prepared_statements). False: the package prepares none of its
+    # statements on such a database, whatever its prepare_threshold.
+    "POOLER_KEEPS_PREPARED_STATEMENTS": False,
     # Scopes TokenHasMethodScope requires when a view names none: safe methods / writes.
     "READ_SCOPES": ["read"],
     "WRITE_SCOPES": ["write"],
@@ -115,6 +120,9 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_FAIL_OPEN": True,
     # Proxies in front of the site whose X-Forwarded-For is trusted (0: use REMOTE_ADDR).
     "NUM_PROXIES": 0,
+    # Prometheus metrics (ops/metrics.py): collected while prometheus-client is installed,
+    # unless this is False.
+    "METRICS": True,
     # Grants the site allows. The legacy "password" and "implicit" grants (RFC 9700 §2.4,
     # §2.1.2) are off unless listed here, and then only for the clients registered for them.
     "GRANT_TYPES": list(DEFAULT_GRANT_TYPES),

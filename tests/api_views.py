@@ -195,3 +195,19 @@ class PlainClassView(ScopeRequiredMixin, View):
 
     def patch(self, request):
         return JsonResponse(describe_token(request.user, request.oauth_token))
+
+
+@require_scopes("read")
+async def async_plain_view(request):
+    return JsonResponse(describe_token(request.user, request.oauth_token))
+
+
+class AsyncPlainClassView(ScopeRequiredMixin, View):
+    required_scopes = ["read"]
+    required_scopes_by_method = {"POST": ["write"]}
+
+    async def get(self, request):
+        return JsonResponse(describe_token(request.user, request.oauth_token))
+
+    async def post(self, request):
+        return JsonResponse(describe_token(request.user, request.oauth_token), status=201)

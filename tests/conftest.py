@@ -230,3 +230,25 @@ def openid_connect(settings, db):
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "OIDC_ENABLED": True}
     signing_keys.rotate("RS256")
     return settings
+
+
+@pytest.fixture(scope="session")
+def fleet_database(tmp_path_factory):
+    """The fleet rig's database (tests/fleet.py): created, migrated and seeded with the demo's
+    users and clients once per run, for every test marked ``fleet``."""
+    import psycopg
+
+    from . import fleet
+
+    try:
+        psycopg.connect(dbname="postgres", connect_timeout=3, **fleet.postgres()).close()
+    except psycopg.OperationalError:
+        if os.environ.get("CI"):
+            pytest.fail("the fleet tests need PostgreSQL in CI")
+        pytest.skip("PostgreSQL not reachable; the fleet tests need it")
+    if not redis_reachable():
+        if os.environ.get("CI"):
+            pytest.fail("the fleet tests need Redis in CI")
+        pytest.skip("Redis not reachable at 127.0.0.1:6379; the fleet tests need it")
+    with fleet.fleet_database(tmp_path_factory.mktemp("fleet")) as database:
+        yield database

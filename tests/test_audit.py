@@ -39,7 +39,7 @@ EVENT_KEYS = {
     "client_disabled": {"application_id"},
     "consent_given": {"application_id", "user_id", "scope"},
     "consent_revoked": {"application_id", "user_id"},
-    "token_issued": {"application_id", "user_id", "grant_type", "scope", "token_family"},
+    "token_issued": {"application_id", "user_id", "grant_type", "client_type", "scope", "token_family"},
     "token_revoked": {"application_id", "user_id", "token_family", "tokens_revoked"},
     "refresh_token_reused": {"application_id", "token_family", "tokens_revoked"},
     "authorization_code_reused": {"application_id", "grant_id", "tokens_revoked"},

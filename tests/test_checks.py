@@ -19,6 +19,7 @@ from oauth_provider.checks import (
     check_issuer,
     check_legacy_grants,
     check_middleware,
+    check_pooler,
     check_scopes_and_grants,
     check_sqlite,
     sqlite_problems,
@@ -447,3 +448,51 @@ def test_w007_only_runs_with_database_checks(settings):
     settings.OAUTH_PROVIDER = DEFAULT_GRANTS
     ApplicationFactory(grant_types="password")
     assert check_clients_of_disabled_grants(None) == []
+
+
+POSTGRES = {"ENGINE": "django.db.backends.postgresql", "NAME": "site", "HOST": "pgbouncer", "PORT": "6432"}
+
+
+@pytest.mark.parametrize(
+    ("database", "keeps", "expected"),
+    [
+        ({**POSTGRES, "OPTIONS": {"prepare_threshold": 5}}, False, []),
+        ({**POSTGRES, "DISABLE_SERVER_SIDE_CURSORS": True}, False, []),
+        (
+            {**POSTGRES, "DISABLE_SERVER_SIDE_CURSORS": True, "OPTIONS": {"prepare_threshold": 5}},
+            False,
+            ["oauth_provider.W012"],
+        ),
+        (
+            {**POSTGRES, "DISABLE_SERVER_SIDE_CURSORS": True, "OPTIONS": {"prepare_threshold": 5}},
+            True,
+            [],
+        ),
+        (
+            {
+                **POSTGRES,
+                "DISABLE_SERVER_SIDE_CURSORS": True,
+                "OPTIONS": {"prepare_threshold": 0, "server_side_binding": True},
+            },
+            False,
+            ["oauth_provider.E010"],
+        ),
+        (
+            {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:", "DISABLE_SERVER_SIDE_CURSORS": True},
+            False,
+            [],
+        ),
+    ],
+)
+def test_w009_e008_prepared_statements_behind_a_transaction_pooler(
+    monkeypatch, settings, database, keeps, expected
+):
+    from oauth_provider import checks
+
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "POOLER_KEEPS_PREPARED_STATEMENTS": keeps}
+    monkeypatch.setattr(checks, "settings", type("Settings", (), {"DATABASES": {"default": database}})())
+    messages = check_pooler(None)
+    assert ids(messages) == expected
+    for message in messages:
+        assert "POOLER_KEEPS_PREPARED_STATEMENTS" in message.hint
+        assert "'default'" in message.msg

@@ -124,3 +124,67 @@ def test_the_application_admin_offers_no_broken_view_on_site_link(admin_client):
     page = admin_client.get(f"/admin/oauth_provider/application/{application.pk}/change/")
     assert page.status_code == 200
     assert "viewsitelink" not in page.content.decode()
+
+
+def asgi_call(application, query: str, content_type: str) -> list[dict]:
+    """One ASGI request to the metadata document; the messages the application sent."""
+    import asyncio
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/.well-known/oauth-authorization-server",
+        "raw_path": b"/.well-known/oauth-authorization-server",
+        "query_string": query.encode(),
+        "headers": [(b"host", b"testserver"), (b"content-type", content_type.encode())],
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
+    }
+    sent: list[dict] = []
+    received: list[bool] = []
+
+    async def receive():
+        if received:  # Django listens for a disconnect until it has answered
+            await asyncio.Event().wait()
+        received.append(True)
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(application(scope, receive, send))
+    return sent
+
+
+def test_django_asgi_cannot_build_the_request_either():
+    """Why ``oauth_provider.asgi.guard`` exists: the ASGI handler fails the same way."""
+    from django.core.asgi import get_asgi_application
+    from django.core.exceptions import TooManyFieldsSent
+
+    with pytest.raises(TooManyFieldsSent):
+        asgi_call(get_asgi_application(), TOO_MANY_FIELDS, "text/plain; charset=latin-1")
+
+
+def test_the_asgi_guard_answers_400_invalid_request():
+    from django.core.asgi import get_asgi_application
+
+    from oauth_provider.asgi import guard as asgi_guard
+
+    start, body = asgi_call(
+        asgi_guard(get_asgi_application()), TOO_MANY_FIELDS, "text/plain; charset=latin-1"
+    )
+    assert start["status"] == 400
+    assert (b"cache-control", b"no-store") in start["headers"]
+    assert b'"error": "invalid_request"' in body["body"]
+
+
+def test_the_asgi_guard_lets_other_requests_through():
+    from django.core.asgi import get_asgi_application
+
+    from oauth_provider.asgi import guard as asgi_guard
+
+    sent = asgi_call(asgi_guard(get_asgi_application()), "a=1", "text/plain; charset=utf-8")
+    assert sent[0]["status"] == 200

@@ -21,7 +21,9 @@ DISTRIBUTION = "django-oauth-provider-kit"
 EXAMPLE_PROJECT = ROOT / "example_project"
 # The demo's own packages, and psycopg, which only DEMO_DATABASE=postgres imports (the
 # postgres extra, which the Makefile adds then).
-LOCAL_OR_OPTIONAL = {"demo", "hotels", "partner", "manage", "oauth_provider", "psycopg"}
+# prometheus_client: the fleet's metrics (demo/gunicorn.conf.py), imported only where the
+# metrics extra is installed; psycopg: DEMO_DATABASE=postgres adds the postgres extra.
+LOCAL_OR_OPTIONAL = {"demo", "hotels", "partner", "manage", "oauth_provider", "psycopg", "prometheus_client"}
 
 
 def test_every_template_is_in_the_distribution(tmp_path):

@@ -97,3 +97,28 @@ def test_the_query_log_still_shows_each_statement_with_its_values(
         response = flow.client_credentials(service)
     assert response.status_code == 200, response.content
     assert service.client_id in captured.captured_queries[0]["sql"]
+
+
+@pytest.fixture
+def behind_a_transaction_pooler(statements_prepared) -> Iterator[None]:
+    """Django's marker of a transaction-mode pooler (``DISABLE_SERVER_SIDE_CURSORS``)."""
+    connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = True
+    yield
+    connection.settings_dict.pop("DISABLE_SERVER_SIDE_CURSORS")
+
+
+def test_nothing_is_prepared_behind_a_transaction_pooler(flow, service, behind_a_transaction_pooler):
+    """Each transaction may run on another server connection there (docs/deployment.rst);
+    PgBouncer before 1.21 does not carry prepared statements across them."""
+    for _ in range(3):
+        assert flow.client_credentials(service).status_code == 200
+    assert not prepared('INSERT INTO "oauth_provider_accesstoken"')
+
+
+def test_a_pooler_said_to_keep_them_gets_prepared_statements(
+    flow, service, behind_a_transaction_pooler, settings
+):
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "POOLER_KEEPS_PREPARED_STATEMENTS": True}
+    for _ in range(2):
+        assert flow.client_credentials(service).status_code == 200
+    assert prepared('INSERT INTO "oauth_provider_accesstoken"')

@@ -118,6 +118,9 @@ PROTECTED = [
     ("get", "/plain/function/", "read", 200),  # @require_scopes on a plain Django view
     ("get", "/plain/class/", "read", 200),  # ScopeRequiredMixin
     ("post", "/plain/class/", "write", 201),  # ScopeRequiredMixin, required_scopes_by_method
+    ("get", "/plain/async-function/", "read", 200),  # @require_scopes on an async view (ASGI)
+    ("get", "/plain/async-class/", "read", 200),  # ScopeRequiredMixin on an async class-based view
+    ("post", "/plain/async-class/", "write", 201),
 ]
 
 # For each required scope, a granted scope that does not cover it.
@@ -191,6 +194,8 @@ CHECKED_BY = [
     "/api/decorated-function/",  # default authentication classes + @require_scopes
     "/plain/function/",  # @require_scopes on a plain view
     "/plain/class/",  # ScopeRequiredMixin
+    "/plain/async-function/",  # the same on async views
+    "/plain/async-class/",
 ]
 
 

@@ -36,6 +36,7 @@ EXPECTED_DEFAULTS = [
     ("ASYNC_COMMIT_CLIENT_CREDENTIALS_TOKENS", True),
     ("TOKEN_STORE", "sql"),
     ("CLIENT_CACHE_SIZE", 1000),
+    ("POOLER_KEEPS_PREPARED_STATEMENTS", False),
     ("READ_SCOPES", ["read"]),
     ("WRITE_SCOPES", ["write"]),
     ("INTROSPECTION_URL", None),
@@ -61,6 +62,7 @@ EXPECTED_DEFAULTS = [
     ("NUM_PROXIES", 0),
     ("CLIENT_SECRET_ROTATION_GRACE_SECONDS", 24 * 3600),
     ("AUDIT_LOG_MODEL", False),
+    ("METRICS", True),
     # RFC 9700 §2.4 and §2.1.2: the password and implicit grants are off unless a site lists them.
     ("GRANT_TYPES", ["authorization_code", "refresh_token", "client_credentials"]),
     ("OIDC_ENABLED", False),

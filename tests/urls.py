@@ -29,6 +29,8 @@ urlpatterns = [
     path("api/method-scoped-function/", api_views.method_scoped_function),
     path("plain/function/", api_views.plain_view),
     path("plain/class/", api_views.PlainClassView.as_view()),
+    path("plain/async-function/", api_views.async_plain_view),
+    path("plain/async-class/", api_views.AsyncPlainClassView.as_view()),
     # A client's redirect URI for the browser tests (http://localhost:<port>/callback).
     path("callback", browser_views.callback),
     # An OpenID Connect relying party on the live server (tests/browser/test_openid_connect.py).

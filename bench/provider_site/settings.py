@@ -16,7 +16,8 @@ TOKEN_STORE = os.environ.get("BENCH_TOKEN_STORE", "sql")
 
 INSTALLED_APPS = [*BASE_APPS, "oauth2_provider", "oauth_provider", "provider_site"]
 ROOT_URLCONF = "provider_site.urls"
-DATABASES = {"default": database(f"oauth_provider_{TOKEN_STORE}")}
+# BENCH_SITE_DATABASE: another database for the same site (bench/fleet.py's).
+DATABASES = {"default": database(os.environ.get("BENCH_SITE_DATABASE", f"oauth_provider_{TOKEN_STORE}"))}
 CACHES = {"default": redis_cache(f"oauth_provider_{TOKEN_STORE}")}
 
 # Bench only: authorization codes are seeded before the run and must outlive it.

@@ -18,7 +18,8 @@ __all__ = [
     "token_revoked",
 ]
 
-#: A token was issued. Arguments: application_id, user_id, grant_type, scope, token_family.
+#: A token was issued. Arguments: application_id, user_id, grant_type, client_type, scope,
+#: token_family.
 token_issued = Signal()
 #: Tokens were revoked: by a client (RFC 7009), or by an operator (a client's tokens, or a
 #: token family). Arguments: application_id, user_id (None when the tokens are not one

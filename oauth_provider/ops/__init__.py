@@ -1,1 +1,1 @@
-"""Operations: the admin, the management commands and the audit trail."""
+"""Operations: the admin, the management commands, the audit trail, health and metrics."""

@@ -6,6 +6,9 @@
     @require_scopes("bookings:read")
     def bookings(request): ...            # plain Django view: authenticates the token itself
 
+    @require_scopes("bookings:read")
+    async def bookings(request): ...      # async view: the token is checked in a thread (ASGI)
+
 Errors follow RFC 6750 §3: 401 ``invalid_token`` (no ``error`` when no token was
 sent), 403 ``insufficient_scope`` with ``scope``, 400 ``invalid_request``; each with
 its ``WWW-Authenticate: Bearer`` challenge and a DRF-style ``{"detail": ...}`` body.
@@ -17,6 +20,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -81,6 +85,19 @@ def require_scopes(*scopes: str) -> Callable[[Callable[..., Any]], Callable[...,
                 return bearer_error_response(error)
             return view(*args, **kwargs)
 
+        @functools.wraps(view)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            # An async view runs in the event loop, where the ORM may not: the token is
+            # checked in a thread, as Django runs a sync view.
+            request = _request_in(args)
+            try:
+                await sync_to_async(token_for_request)(request, required)
+            except OAuthError as error:
+                return bearer_error_response(error)
+            return await view(*args, **kwargs)
+
+        if iscoroutinefunction(view):
+            wrapper = async_wrapper
         wrapper.required_scopes = required  # type: ignore[attr-defined]
         # A bearer token is not sent by browsers on their own, so CSRF does not apply.
         wrapper.csrf_exempt = True  # type: ignore[attr-defined]
@@ -101,10 +118,22 @@ class ScopeRequiredMixin:
         view.csrf_exempt = True  # bearer tokens are not sent by browsers on their own
         return view
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        scopes = self.required_scopes_by_method.get(request.method or "GET", self.required_scopes)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        scopes = list(self.required_scopes_by_method.get(request.method or "GET", self.required_scopes))
+        if getattr(self, "view_is_async", False):
+            return self._async_dispatch(request, scopes, *args, **kwargs)
         try:
-            token_for_request(request, list(scopes))
+            token_for_request(request, scopes)
         except OAuthError as error:
             return bearer_error_response(error)
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    async def _async_dispatch(
+        self, request: HttpRequest, scopes: list[str], *args: Any, **kwargs: Any
+    ) -> Any:
+        """An async view's handlers run in the event loop: the token is checked in a thread."""
+        try:
+            await sync_to_async(token_for_request)(request, scopes)
+        except OAuthError as error:
+            return bearer_error_response(error)
+        return await super().dispatch(request, *args, **kwargs)  # type: ignore[misc]

@@ -346,6 +346,7 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             application_id=request.client.pk,
             user_id=getattr(request.user, "pk", None),
             grant_type=request.grant_type or "implicit",
+            client_type=request.client.client_type,
             scope=token["scope"],
             token_family=family,
         )

@@ -135,10 +135,21 @@ def _prepares(connection: Any) -> bool:
     """Whether the site lets psycopg prepare statements on ``connection`` (Django's
     ``prepare_threshold`` option, which Django leaves off for transaction-mode connection
     poolers) while Django's own cursors bind parameters on the client, which psycopg
-    never prepares."""
+    never prepares.
+
+    Not behind a transaction-mode pooler (a database with Django's
+    ``DISABLE_SERVER_SIDE_CURSORS``) unless the site says that the pooler keeps prepared
+    statements (``POOLER_KEEPS_PREPARED_STATEMENTS``): there each transaction may run on
+    another server connection, which never saw the statement prepared (docs/deployment.rst)."""
     if connection.vendor != "postgresql":
         return False
-    options = connection.settings_dict.get("OPTIONS", {})
+    settings_dict = connection.settings_dict
+    options = settings_dict.get("OPTIONS", {})
+    if (
+        settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+        and not provider_settings.POOLER_KEEPS_PREPARED_STATEMENTS
+    ):
+        return False
     return options.get("prepare_threshold") is not None and options.get("server_side_binding") is not True
 
 

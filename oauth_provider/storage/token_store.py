@@ -98,7 +98,7 @@ class Snapshot:
 
 
 class FoundAccessToken:
-    """An access token as a lookup found it: the values a check reads, and :meth:`instance`,
+    """An access token as a lookup found it: the values a check reads, and ``instance()``,
     the model instance with its ``application`` and ``user``."""
 
     def __init__(self, token: Any) -> None:
