@@ -480,26 +480,27 @@ def client(base_url: str, address: str = "127.0.0.1") -> OAuthClient:
 
 
 class _FormInputs(html.parser.HTMLParser):
-    """The values a browser would submit from the page's first form, without its buttons."""
+    """The values a browser would submit from each form of the page, without its buttons."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.fields: list[tuple[str, str]] = []
-        self.forms = 0
+        self.forms: list[list[tuple[str, str]]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {key: value or "" for key, value in attrs}
         if tag == "form":
-            self.forms += 1
-        elif tag == "input" and self.forms == 1 and values.get("name"):
+            self.forms.append([])
+        elif tag == "input" and self.forms and values.get("name"):
             if values.get("type") == "hidden" or (values.get("type") == "checkbox" and "checked" in values):
-                self.fields.append((values["name"], values.get("value", "")))
+                self.forms[-1].append((values["name"], values.get("value", "")))
 
 
-def form_fields(page: str) -> list[tuple[str, str]]:
+def form_fields(page: str, carrying: str = "client_id") -> list[tuple[str, str]]:
+    """The fields of the page's first form with a field named ``carrying``: by default the
+    consent form (the site's header may have a form of its own, a log-out button)."""
     parser = _FormInputs()
     parser.feed(page)
-    return parser.fields
+    return next(form for form in parser.forms if any(name == carrying for name, _ in form))
 
 
 def basic(client_id: str) -> tuple[str, str]:
@@ -548,7 +549,7 @@ class OAuthClient:
     def login(self, username: str = ALICE[0], password: str = ALICE[1]) -> None:
         page = self.get("/accounts/login/")
         assert page.status_code == 200, page.text
-        fields = dict(form_fields(page.text))
+        fields = dict(form_fields(page.text, carrying="csrfmiddlewaretoken"))
         response = self.post("/accounts/login/", {**fields, "username": username, "password": password})
         assert response.status_code == 302, response.text
 
