@@ -147,6 +147,11 @@ def test_create_a_confidential_client_with_every_option(sent):
         "skip_authorization": True,
         "can_introspect_any_token": True,
         "is_active": True,
+        "post_logout_redirect_uris": [],
+        "first_party": False,
+        "algorithm": "",
+        "subject_type": "public",
+        "sector_identifier": "",
         "created": True,
     }
     assert len(secret) >= 32
@@ -162,6 +167,52 @@ def test_create_a_confidential_client_with_every_option(sent):
 def test_the_printed_secret_works_at_the_token_endpoint(flow):
     output, _ = run("oauth_provider_create_client", "--name", "Nightly", "--grant-type", "client_credentials")
     assert client_credentials(flow, output["client_id"], output["client_secret"]).status_code == 200
+
+
+def test_create_an_openid_connect_client_with_every_option(openid_connect, settings):
+    settings.OAUTH_PROVIDER = {
+        **settings.OAUTH_PROVIDER,
+        "PAIRWISE_SUBJECT_KEY": "k" * 32,
+        "SIGNING_ALGORITHMS": ["RS256", "ES256"],
+    }
+    output, _ = run(
+        "oauth_provider_create_client",
+        "--name", "Staff portal",
+        "--redirect-uri", "https://portal.example/signin/callback",
+        "--post-logout-redirect-uri", "https://portal.example/signed-out",
+        "--post-logout-redirect-uri", "https://portal.example/",
+        "--first-party",
+        "--algorithm", "ES256",
+        "--subject-type", "pairwise",
+        "--sector-identifier", "portal.example",
+    )  # fmt: skip
+    assert output["post_logout_redirect_uris"] == [
+        "https://portal.example/signed-out",
+        "https://portal.example/",
+    ]
+    assert output["first_party"] is True
+    assert output["algorithm"] == "ES256"
+    assert output["subject_type"] == "pairwise"
+    assert output["sector_identifier"] == "portal.example"
+    application = Application.objects.get()
+    assert application.post_logout_redirect_uri_allowed("https://portal.example/signed-out")
+    assert not application.post_logout_redirect_uri_allowed("https://portal.example/signed-out/")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--post-logout-redirect-uri", "http://evil.example/bye"], "post_logout_redirect_uris: "),
+        (["--subject-type", "pairwise"], "subject_type: Pairwise subjects need"),
+        (["--algorithm", "HS256"], "invalid choice: 'HS256'"),
+    ],
+)
+def test_an_invalid_openid_connect_option_is_a_command_error(openid_connect, args, expected):
+    message = fails(
+        "oauth_provider_create_client", "--name", "Bad", "--redirect-uri", "https://ok.example/cb", *args
+    )
+    assert expected in message
+    assert not Application.objects.exists()
 
 
 @pytest.mark.django_db

@@ -29,6 +29,7 @@ PARTS = [
     "Manager: the reports service, client credentials grant (RFC 6749 §4.4)",
     "Password grant, as alice (RFC 6749 §4.3; discouraged)",
     "Implicit grant, as alice (RFC 6749 §4.2; discouraged)",
+    "Sign in with Hotel Booking as alice, then log out (OpenID Connect)",
 ]
 
 
@@ -88,11 +89,25 @@ def test_the_refresh_is_steps_g_and_h_and_a_spent_refresh_token_is_refused(walkt
     assert "the spent refresh token is refused (invalid_grant)" in part(walkthrough.stdout, PARTS[4])
 
 
+def test_signing_in_verifies_the_id_token_and_logging_out_comes_back(walkthrough):
+    """OpenID Connect Core §3.1 on the code grant: the token response (D) carries an ID token,
+    which the client verifies with the provider's JWKS before reading userinfo (E, F); then
+    RP-initiated logout returns to the registered URI with the state."""
+    lines = part(walkthrough.stdout, PARTS[11])
+    letters = re.findall(r"^  \(([A-H])\) ", lines, re.MULTILINE)
+    assert letters == ["A", "B", "C", "D", "E", "F"]
+    assert "GET /oauth/jwks/" in lines
+    assert "ID token verified (RS256)" in lines
+    assert "userinfo: Alice Lopes <alice@example.com>" in lines
+    assert "logged out, back at the post-logout URI" in lines
+
+
 def test_no_secret_is_printed(walkthrough):
     """Tokens and secrets show only their first four characters."""
     assert "partner-web-demo-secret" not in walkthrough.stdout
     assert "alice-demo-password" not in walkthrough.stdout
-    assert not re.search(r"(access_token|refresh_token|code)=[A-Za-z0-9]{5,}", walkthrough.stdout)
+    tokens = r"(access_token|refresh_token|id_token_hint|code)=[A-Za-z0-9]{5,}"
+    assert not re.search(tokens, walkthrough.stdout)
 
 
 def test_the_walkthrough_fails_when_the_server_does_not_answer(demo):

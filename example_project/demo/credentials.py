@@ -15,12 +15,33 @@ CLIENT_ADDR = os.environ.get("DEMO_CLIENT_ADDR", "127.0.0.1:8001")
 AS_URL = f"http://{AS_ADDR}"
 CLIENT_URL = f"http://{CLIENT_ADDR}"
 
-# username -> password and what the user is in the demo.
+# username -> password, what the user is in the demo, and the name and email address the
+# partner app sees when the user signs in with Hotel Booking (OpenID Connect claims).
 USERS = {
-    "alice": {"password": "alice-demo-password", "role": "guest with two bookings"},
-    "sam": {"password": "sam-demo-password", "role": "front desk at Harbour View Hotel"},
-    "maria": {"password": "maria-demo-password", "role": "manager of both hotels"},
-    "admin": {"password": "admin-demo-password", "role": "superuser, for /admin/"},
+    "alice": {
+        "password": "alice-demo-password",
+        "role": "guest with two bookings",
+        "name": ("Alice", "Lopes"),
+        "email": "alice@example.com",
+    },
+    "sam": {
+        "password": "sam-demo-password",
+        "role": "front desk at Harbour View Hotel",
+        "name": ("Sam", "Ferreira"),
+        "email": "sam@harbourview.example",
+    },
+    "maria": {
+        "password": "maria-demo-password",
+        "role": "manager of both hotels",
+        "name": ("Maria", "Keller"),
+        "email": "maria@hotels.example",
+    },
+    "admin": {
+        "password": "admin-demo-password",
+        "role": "superuser, for /admin/",
+        "name": ("", ""),
+        "email": "",
+    },
 }
 
 SCOPES = {
@@ -29,6 +50,9 @@ SCOPES = {
     "hotel:manage": "Manage the rooms and bookings of the hotel you work at",
     "reports:read": "Read the reports of the hotels you manage",
 }
+
+# The OpenID Connect scopes the partner app asks for to sign its users in (docs/oidc.rst).
+SIGN_IN_SCOPES = ["openid", "profile", "email"]
 
 # client_id -> options of `manage.py oauth_provider_create_client`.
 CLIENTS = {
@@ -39,8 +63,10 @@ CLIENTS = {
         "client_type": "confidential",
         "client_secret": "partner-web-demo-secret-not-for-production",
         "grant_type": ["authorization_code", "refresh_token"],
-        "redirect_uri": [f"{CLIENT_URL}/callback/"],
-        "scope": list(SCOPES),
+        # Connecting to the API comes back to /callback/, signing in to /signin/callback/.
+        "redirect_uri": [f"{CLIENT_URL}/callback/", f"{CLIENT_URL}/signin/callback/"],
+        "scope": [*SCOPES, *SIGN_IN_SCOPES],
+        "post_logout_redirect_uri": [f"{CLIENT_URL}/signed-out/"],
     },
     "partner-service": {
         "name": "Partner Travel reports service",

@@ -110,6 +110,9 @@ OAUTH_PROVIDER = {
     # The demo shows every grant, so it turns on the two that RFC 9700 discourages (off by
     # default); only the clients registered for them (partner-cli, partner-implicit) may use them.
     "GRANT_TYPES": ["authorization_code", "refresh_token", "client_credentials", "password", "implicit"],
+    # "Sign in with Hotel Booking" on the partner app (docs/oidc.rst). seed_demo creates the
+    # first signing key; the demo users' names and email addresses are the claims.
+    "OIDC_ENABLED": True,
 }
 
 REST_FRAMEWORK = {

@@ -3,12 +3,14 @@
 Nothing here builds a grant request by hand; the library does, and the flow trace
 records what it sent (a ``requests`` response hook, :class:`partner.trace.Trace`).
 Revocation (RFC 7009) and introspection (RFC 7662) are not in the library: they are plain
-authenticated form POSTs.
+authenticated form POSTs. Signing in with OpenID Connect runs the same code grant; Authlib
+verifies the ID token it returns (requests-oauthlib does not look inside it).
 """
 
 import functools
 import os
-from urllib.parse import parse_qs, urlsplit
+import secrets
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 from django.conf import settings
@@ -35,6 +37,10 @@ __all__ = [
     "refresh",
     "revoke",
     "service_session",
+    "signin_request",
+    "sign_in",
+    "userinfo",
+    "logout_url",
 ]
 
 # The demo's servers listen on http://127.0.0.1. oauthlib insists on TLS (RFC 6749 §3.1)
@@ -100,14 +106,15 @@ def check_issuer(authorization_response: str) -> None:
         raise AuthorizationFailed(f"The response names issuer {issuer!r}, not {metadata['issuer']!r}.")
 
 
-def exchange_code(authorization_response: str, pending: dict, trace=None) -> dict:
+def exchange_code(authorization_response: str, pending: dict, trace=None, redirect_uri: str = "") -> dict:
     """Steps (B) to (D): check ``state`` and ``iss``, exchange the code with the verifier.
 
     The library raises ``MismatchingStateError`` for a wrong state and, for an error
     response such as ``access_denied``, the matching oauthlib error.
     """
     web = registration("partner-web")
-    oauth = OAuth2Session(web["client_id"], redirect_uri=web["redirect_uri"], state=pending["state"])
+    redirect_uri = redirect_uri or web["redirect_uri"]
+    oauth = OAuth2Session(web["client_id"], redirect_uri=redirect_uri, state=pending["state"])
     check_issuer(authorization_response)
     return traced(oauth, trace).fetch_token(
         endpoints()["token_endpoint"],
@@ -153,6 +160,94 @@ def refresh(oauth: OAuth2Session, client: str = "partner-web", refresh_token: st
         auth=HTTPBasicAuth(registered["client_id"], registered["client_secret"]),
         timeout=TIMEOUT,
     )
+
+
+# Sign in with Hotel Booking (OpenID Connect Core 1.0 §3.1) ---------------------------------
+
+
+def signin_request() -> tuple[str, dict]:
+    """The authentication request: the code grant's step (A) with the ``openid`` scope and a
+    ``nonce`` (Core §3.1.2.1), which comes back inside the ID token and ties it to this
+    browser's sign-in."""
+    web = registration("partner-web")
+    client = WebApplicationClient(web["client_id"])
+    oauth = OAuth2Session(
+        client=client, redirect_uri=web["signin_redirect_uri"], scope=settings.SIGN_IN_SCOPES, pkce="S256"
+    )
+    nonce = secrets.token_urlsafe(24)
+    url, state = oauth.authorization_url(endpoints()["authorization_endpoint"], nonce=nonce)
+    return url, {"state": state, "code_verifier": client.code_verifier, "nonce": nonce}
+
+
+def sign_in(authorization_response: str, pending: dict, trace=None) -> tuple[dict, dict, dict]:
+    """Exchange the code, then verify the ID token (Core §3.1.3.7): the tokens, and the ID
+    token's header and claims. Raises :class:`AuthorizationFailed` for an ID token that does
+    not verify, and what :func:`exchange_code` raises."""
+    web = registration("partner-web")
+    token = exchange_code(authorization_response, pending, trace, redirect_uri=web["signin_redirect_uri"])
+    if "id_token" not in token:
+        raise AuthorizationFailed("The token response has no ID token: was the openid scope granted?")
+    header, claims = verify_id_token(token, pending["nonce"], traced(requests.Session(), trace))
+    return token, header, claims
+
+
+def userinfo(token: dict, subject: str, trace=None) -> dict:
+    """The user's claims from the userinfo endpoint (Core §5.3), with the access token."""
+    web = registration("partner-web")
+    oauth = traced(OAuth2Session(web["client_id"], token=token), trace)
+    response = oauth.get(endpoints()["userinfo_endpoint"], timeout=TIMEOUT)
+    response.raise_for_status()
+    info = response.json()
+    # Core §5.3.2: a response about another subject than the ID token's must not be used.
+    if info.get("sub") != subject:
+        raise AuthorizationFailed("The userinfo response is about another subject than the ID token.")
+    return info
+
+
+def verify_id_token(token: dict, nonce: str, session) -> tuple[dict, dict]:
+    """Authlib's checks of Core §3.1.3.7: the signature, with a key of the provider's JWKS and
+    an algorithm it announces; ``iss``; ``aud`` naming this client; ``exp`` and ``iat``;
+    the ``nonce`` this browser sent; and ``at_hash`` against the access token."""
+    from authlib.oidc.core import CodeIDToken
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
+    metadata = endpoints()
+    client_id = registration("partner-web")["client_id"]
+    response = session.get(metadata["jwks_uri"], timeout=TIMEOUT)
+    response.raise_for_status()
+    try:
+        keys = KeySet.import_key_set(response.json())
+        decoded = jwt.decode(
+            token["id_token"], keys, algorithms=metadata["id_token_signing_alg_values_supported"]
+        )
+        claims = CodeIDToken(
+            decoded.claims,
+            decoded.header,
+            options={
+                "iss": {"essential": True, "value": metadata["issuer"]},
+                "aud": {"essential": True, "value": client_id},
+            },
+            params={"nonce": nonce, "client_id": client_id, "access_token": token["access_token"]},
+        )
+        claims.validate(leeway=60)
+    except (JoseError, ValueError) as exc:
+        raise AuthorizationFailed(f"The ID token does not verify: {exc}") from exc
+    return dict(decoded.header), dict(claims)
+
+
+def logout_url(id_token: str, state: str) -> str:
+    """RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2): where to send the
+    browser to end its session at Hotel Booking, and come back to the registered URI."""
+    web = registration("partner-web")
+    query = {
+        "id_token_hint": id_token,
+        "client_id": web["client_id"],
+        "post_logout_redirect_uri": web["post_logout_redirect_uri"],
+        "state": state,
+    }
+    return f"{endpoints()['end_session_endpoint']}?{urlencode(query)}"
 
 
 # The other grants -------------------------------------------------------------------------

@@ -61,8 +61,14 @@ OAUTH_CLIENTS = {
         "client_id": name,
         "client_secret": fields.get("client_secret"),
         "redirect_uri": (fields.get("redirect_uri") or [None])[0],
+        # Signing in with OpenID Connect comes back to a redirect URI of its own.
+        "signin_redirect_uri": next(
+            (uri for uri in fields.get("redirect_uri", []) if "/signin/" in uri), None
+        ),
+        "post_logout_redirect_uri": (fields.get("post_logout_redirect_uri") or [None])[0],
         "scopes": fields["scope"],
     }
     for name, fields in credentials.CLIENTS.items()
 }
 SCOPES = credentials.SCOPES
+SIGN_IN_SCOPES = credentials.SIGN_IN_SCOPES

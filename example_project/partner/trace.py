@@ -1,13 +1,13 @@
 """The flow trace: each HTTP message of a run, labelled with its step in the figure of RFC
-6749 for that grant (section 1.2 for the authorization code grant, with section 1.5's refresh;
-4.4 client credentials; 4.3 password; 4.2 implicit), with secrets and tokens redacted to their
-first four characters."""
+6749 for that grant (section 1.2 for the authorization code grant, with section 1.5's refresh,
+and for signing in with OpenID Connect; 4.4 client credentials; 4.3 password; 4.2 implicit),
+with secrets and tokens redacted to their first four characters."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit, urlunsplit
 
-__all__ = ["FLOWS", "GrantFlow", "Trace", "redact", "redact_url"]
+__all__ = ["FLOWS", "GrantFlow", "Trace", "id_token_text", "redact", "redact_url"]
 
 # Parameters and JSON members whose values are secrets or tokens.
 SECRETS = frozenset(
@@ -18,6 +18,8 @@ SECRETS = frozenset(
         "password",
         "access_token",
         "refresh_token",
+        "id_token",
+        "id_token_hint",
         "token",
         "csrfmiddlewaretoken",
     }
@@ -222,8 +224,36 @@ IMPLICIT = GrantFlow(
     token=("", ""),
 )
 
+# Signing in with OpenID Connect is the authorization code grant (OpenID Connect Core 1.0
+# §3.1), with the openid scope: the same figure, and an ID token in step (D). The userinfo
+# endpoint is the protected resource of steps (E) and (F).
+SIGN_IN = replace(
+    AUTHORIZATION_CODE,
+    name="Sign in with OpenID Connect (the authorization code grant)",
+    steps={
+        **AUTHORIZATION_CODE.steps,
+        "A": ("Authentication Request", "Client", "Resource Owner"),
+        "B": ("Authentication Response", "Resource Owner", "Client"),
+        "D": ("ID Token and Access Token", "Authorization Server", "Client"),
+        "E": ("UserInfo Request", "Client", "Authorization Server"),
+        "F": ("UserInfo Response", "Authorization Server", "Client"),
+    },
+    notes={
+        **AUTHORIZATION_CODE.notes,
+        "A": "The client sends the browser to the authorization endpoint with scope=openid (and "
+        "profile, email), a state, a PKCE code_challenge and a nonce: a random value it keeps, "
+        "which must come back inside the ID token (OpenID Connect Core §3.1.2.1).",
+        "D": "The token response carries an ID token, a JWT signed by Hotel Booking that says who "
+        "signed in, and when. The client verifies it before trusting a word of it (below).",
+        "E": "The client reads the user's claims at the userinfo endpoint, with the access token.",
+        "F": "The claims the granted scopes release: profile gives the name, email the address. "
+        "The client checks that sub is the ID token's.",
+    },
+)
+
 FLOWS = {
     "authorization_code": AUTHORIZATION_CODE,
+    "sign_in": SIGN_IN,
     "client_credentials": CLIENT_CREDENTIALS,
     "password": PASSWORD,
     "implicit": IMPLICIT,
@@ -310,6 +340,7 @@ OTHER_EXCHANGES = {
     "/oauth/revoke/": "Token revocation (RFC 7009)",
     "/oauth/introspect/": "Token introspection (RFC 7662)",
     "/.well-known/oauth-authorization-server": "Authorization server metadata (RFC 8414)",
+    "/oauth/jwks/": "The provider's public signing keys (JWKS, RFC 7517 §5)",
 }
 
 
@@ -388,6 +419,17 @@ class Trace:
 
     def letters(self) -> str:
         return "".join(step["letter"] for step in self.steps)
+
+
+def id_token_text(header: dict, claims: dict) -> str:
+    """A verified ID token, decoded: its JOSE header and its claims (the signature is left
+    out). Times are seconds since 1970 (RFC 7519 §2, NumericDate)."""
+    return (
+        "JOSE header\n"
+        + json.dumps(header, indent=2, ensure_ascii=False)
+        + "\n\nClaims\n"
+        + json.dumps(claims, indent=2, ensure_ascii=False)
+    )
 
 
 def summary(http: str) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import grants, roles, views
+from . import grants, roles, signin, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +16,12 @@ urlpatterns = [
     path("bookings/<int:booking_id>/cancel/", roles.cancel, name="cancel"),
     path("hotel/", roles.hotel_desk, name="hotel_desk"),
     path("manager/", roles.manager_reports, name="manager_reports"),
+    # Sign in with Hotel Booking (OpenID Connect), and out again.
+    path("signin/", signin.signin, name="signin"),
+    path("signin/start/", signin.signin_start, name="signin_start"),
+    path("signin/callback/", signin.signin_callback, name="signin_callback"),
+    path("signout/", signin.signout, name="signout"),
+    path("signed-out/", signin.signed_out, name="signed_out"),
     # The other grants.
     path("reports/", grants.reports, name="reports"),
     path("password/", grants.password, name="password"),

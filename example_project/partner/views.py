@@ -1,6 +1,7 @@
 """The partner travel app's pages: the home page, connecting to the hotel site (the
 authorization code grant), the flow trace, refresh and disconnect. The pages of each role
-are in ``partner.roles``, those of the other grants in ``partner.grants``."""
+are in ``partner.roles``, those of the other grants in ``partner.grants``, signing in with
+OpenID Connect in ``partner.signin``."""
 
 import requests
 from demo.favicon import favicon_view
@@ -20,6 +21,8 @@ PENDING = "pending_authorization"
 USED_STATE = "used_state"
 USED_NEXT = "used_next"
 TRACE = "trace"
+# The verified sign-in with Hotel Booking (partner.signin), if the user signed in.
+SIGNED_IN = "signed_in"
 MESSAGE = "message"
 # The trace keeps steps (A) to (D) and the latest exchanges after them.
 LATEST_STEPS = 10
@@ -50,6 +53,7 @@ def page(request, template: str, status: int = 200, **context):
     context.setdefault("message", request.session.pop(MESSAGE, None))
     context.setdefault("connected", TOKEN in request.session)
     context.setdefault("connected_as", request.session.get(WHO))
+    context.setdefault("signed_in_as", (request.session.get(SIGNED_IN) or {}).get("display"))
     context.setdefault("granted", (request.session.get(TOKEN) or {}).get("scope", []))
     return render(request, f"partner/{template}", context, status=status)
 

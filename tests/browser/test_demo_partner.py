@@ -291,3 +291,64 @@ def test_the_connected_apps_and_revoke_pages_carry_the_hotel_sites_look(demo, gu
     expect(page.locator(".answer.refused .api-error")).to_have_text("invalid_token")
     page.reload()
     expect(page.locator("#needs")).to_contain_text("Not connected yet")
+
+
+def test_a_guest_signs_in_with_hotel_booking_and_signs_out_of_both_sites(demo, guest_page, screenshot):
+    """OpenID Connect in the demo: the partner app signs maria in with her Hotel Booking account,
+    shows the verified ID token's claims and the userinfo claims, traces the ID token decoded,
+    and RP-initiated logout ends her session at the hotel site and comes back."""
+    page = guest_page
+    page.goto(f"{demo.client_url}/signin/")
+    submit(page.locator("#sign-in"))
+    log_in_on_hotel(page, demo, "maria")
+    # The consent page names the OpenID Connect scopes in words.
+    page.wait_for_url(f"{demo.as_url}/oauth/authorize/?**")
+    expect(page.get_by_text("Sign you in with your account")).to_be_visible()
+    expect(page.get_by_text("See your email address")).to_be_visible()
+    submit(page.locator("#oauth-consent-allow"))
+
+    page.wait_for_url(f"{demo.client_url}/signin/")
+    expect(page.locator("#signed-in h2")).to_have_text("Signed in as Maria Keller")
+    expect(page.locator("#signed-in-as")).to_contain_text("Maria Keller")
+    claims = page.locator("#id-token-claims")
+    expect(claims.locator("tr[data-claim='iss'] td").nth(1)).to_have_text(demo.as_url)
+    expect(claims.locator("tr[data-claim='aud'] td").nth(1)).to_have_text("partner-web")
+    for claim in ("sub", "exp", "iat", "auth_time", "nonce", "at_hash"):
+        expect(claims.locator(f"tr[data-claim='{claim}']")).to_have_count(1)
+    userinfo = page.locator("#userinfo-claims")
+    expect(userinfo.locator("tr[data-claim='email'] td").nth(1)).to_have_text("maria@hotels.example")
+    expect(userinfo.locator("tr[data-claim='given_name'] td").nth(1)).to_have_text("Maria")
+
+    # The trace: the authentication request with a nonce, the code, the token response, the
+    # JWKS, the ID token decoded (its signature left out), then userinfo.
+    steps = page.locator("section.card")
+    text = "\n".join(steps.all_inner_texts())
+    assert "nonce=" in text and "scope=openid+profile+email" in text
+    assert "GET /oauth/jwks/" in text
+    decoded = page.locator("section.card", has_text="ID token, verified and decoded")
+    expect(decoded).to_contain_text('"aud": "partner-web"')
+    expect(decoded).to_contain_text('"alg": "RS256"')
+    expect(page.locator("section[data-letter='E']")).to_contain_text("GET /oauth/userinfo/")
+    assert_rendered(page)
+    screenshot(page, "demo-sign-in")
+
+    # Sign out: the hotel site logs maria out without asking (the hint names her) and sends the
+    # browser back to the registered post-logout URI with the state.
+    submit(page.get_by_role("button", name="Sign out, here and at Hotel Booking"))
+    page.wait_for_url(f"{demo.client_url}/signin/")
+    expect(page.locator(".message")).to_contain_text("Signed out of Partner Travel and of Hotel Booking")
+    expect(page.locator("#sign-in")).to_be_visible()
+    back = page.locator("section.card", has_text="Back from logout")
+    expect(back).to_contain_text("GET /signed-out/?state=")
+    page.goto(f"{demo.as_url}/oauth/connected-apps/")
+    page.wait_for_url(f"{demo.as_url}/accounts/login/?next=**")
+
+
+def test_a_sign_in_callback_without_a_sign_in_in_progress_is_refused(demo, guest_page):
+    page = guest_page
+    response = page.goto(f"{demo.client_url}/signin/callback/?code=forged&state=forged")
+    assert response.status == 400
+    expect(page.locator("#error")).to_contain_text("No sign-in is in progress")
+    response = page.goto(f"{demo.client_url}/signed-out/?state=forged")
+    assert response.status == 400
+    expect(page.locator("#error")).to_contain_text("This logout was not started here")

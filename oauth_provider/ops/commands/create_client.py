@@ -12,6 +12,7 @@ from oauth2_provider.models import get_application_model
 
 from ...core.grant_types import GrantType
 from ...core.hashing import verify_client_secret
+from ...core.jose import ALGORITHMS
 from ...storage.clients import create_client, rotate_client_secret
 from .common import read_secret, user_by_username, validation_message, write_json
 
@@ -23,16 +24,21 @@ TEXT_FIELDS = {
     "description": "description",
     "homepage_url": "homepage_url",
     "logo_url": "logo_url",
+    "algorithm": "algorithm",
+    "subject_type": "subject_type",
+    "sector_identifier": "sector_identifier",
 }
 LIST_FIELDS = {
     "grant_type": "grant_types",
     "redirect_uri": "redirect_uris",
     "scope": "allowed_scopes",
     "allowed_origin": "allowed_origins",
+    "post_logout_redirect_uri": "post_logout_redirect_uris",
 }
 FLAG_FIELDS = {
     "skip_authorization": "skip_authorization",
     "can_introspect_any_token": "can_introspect_any_token",
+    "first_party": "first_party",
 }
 
 
@@ -48,6 +54,12 @@ def describe(application: Any) -> dict[str, Any]:
         "skip_authorization": application.skip_authorization,
         "can_introspect_any_token": application.can_introspect_any_token,
         "is_active": application.is_active,
+        # OpenID Connect (docs/oidc.rst); unused while OIDC_ENABLED is off.
+        "post_logout_redirect_uris": application.post_logout_redirect_uri_list,
+        "first_party": application.first_party,
+        "algorithm": application.algorithm,
+        "subject_type": application.subject_type,
+        "sector_identifier": application.sector_identifier,
     }
 
 
@@ -95,6 +107,31 @@ class Command(BaseCommand):
             "--can-introspect-any-token",
             action=argparse.BooleanOptionalAction,
             help="A resource server that may introspect tokens issued to other clients.",
+        )
+        openid = parser.add_argument_group("OpenID Connect (docs/oidc.rst)")
+        openid.add_argument(
+            "--post-logout-redirect-uri",
+            action="append",
+            help="Where the client may send the owner after logging out; repeat for several (exact match).",
+        )
+        openid.add_argument(
+            "--first-party",
+            action=argparse.BooleanOptionalAction,
+            help="Run by this site: a sign-in asking for openid alone skips the consent page.",
+        )
+        openid.add_argument(
+            "--algorithm",
+            choices=list(ALGORITHMS),
+            help="The algorithm of the client's ID tokens (one of SIGNING_ALGORITHMS). Default: the first.",
+        )
+        openid.add_argument(
+            "--subject-type",
+            choices=["public", "pairwise"],
+            help="pairwise: a subject identifier for this client's sector only. Default: public.",
+        )
+        openid.add_argument(
+            "--sector-identifier",
+            help="The host pairwise subjects are computed for, when the redirect URIs have several.",
         )
         parser.add_argument("--client-id", help="A fixed client id instead of a generated one.")
         parser.add_argument(

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from demo import credentials
 
 GRANTS = {
-    "partner-web": "authorization code + PKCE, refresh token",
+    "partner-web": "authorization code + PKCE, refresh token, OpenID Connect sign-in",
     "partner-service": "client credentials",
     "partner-cli": "password (discouraged)",
     "partner-implicit": "implicit (discouraged)",
@@ -40,6 +40,7 @@ oauth_provider demo
 
 Open {credentials.CLIENT_URL}/, press "Connect with Hotel Booking" and log in as alice.
 Each role has a page there: My bookings (alice), Hotel desk (sam), Manager reports (maria).
+"Sign in with Hotel Booking" ({credentials.CLIENT_URL}/signin/) signs in with OpenID Connect.
 
 Demo-only users (the passwords are public; never reuse them):
 {users}

@@ -1,4 +1,4 @@
-"""Create or reset the demo's users, hotels, bookings and clients (idempotent)."""
+"""Create or reset the demo's users, hotels, bookings, clients and signing key (idempotent)."""
 
 import io
 import json
@@ -36,6 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         users = self.seed_users()
         self.seed_hotels(users)
+        self.seed_signing_keys()
         for client_id, client_options in credentials.CLIENTS.items():
             # The package's own command, as a deployment provisioning fixed clients would run it.
             output = io.StringIO()
@@ -49,12 +50,22 @@ class Command(BaseCommand):
             created = json.loads(output.getvalue())["created"]
             self.stdout.write(f"Client {client_id}: {'created' if created else 'up to date'}.")
 
+    def seed_signing_keys(self):
+        """The first ID token signing key, as a deployment's daily cron job would make it
+        (docs/oidc.rst, "Keys and rotation"); later runs rotate only when a key is due."""
+        output = io.StringIO()
+        call_command("oauth_provider_rotate_keys", stdout=output)
+        actions = [f"{step['algorithm']} {step['action']}" for step in json.loads(output.getvalue())["steps"]]
+        self.stdout.write(f"Signing keys: {', '.join(actions)}.")
+
     def seed_users(self):
         User = get_user_model()
         users = {}
         for username, fields in credentials.USERS.items():
             user, _ = User.objects.get_or_create(username=username)
             user.set_password(fields["password"])
+            user.first_name, user.last_name = fields["name"]
+            user.email = fields["email"]
             user.is_staff = user.is_superuser = username == "admin"
             user.save()
             users[username] = user

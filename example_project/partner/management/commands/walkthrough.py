@@ -8,6 +8,7 @@ presses "Allow" on the consent page. ``--verbosity 2`` prints whole HTTP message
 """
 
 import random
+import secrets
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -24,7 +25,9 @@ from partner.trace import (
     CLIENT_CREDENTIALS,
     IMPLICIT,
     PASSWORD,
+    SIGN_IN,
     Trace,
+    id_token_text,
     request_text,
     response_text,
     summary,
@@ -146,8 +149,14 @@ class Command(BaseCommand):
             ("Manager: the reports service, client credentials grant (RFC 6749 §4.4)", self.service),
             ("Password grant, as alice (RFC 6749 §4.3; discouraged)", self.password),
             ("Implicit grant, as alice (RFC 6749 §4.2; discouraged)", self.implicit),
+            ("Sign in with Hotel Booking as alice, then log out (OpenID Connect)", self.sign_in),
         ]
-        flows = {self.service: CLIENT_CREDENTIALS, self.password: PASSWORD, self.implicit: IMPLICIT}
+        flows = {
+            self.service: CLIENT_CREDENTIALS,
+            self.password: PASSWORD,
+            self.implicit: IMPLICIT,
+            self.sign_in: SIGN_IN,
+        }
         for title, run in sections:
             self.stdout.write(f"\n== {title}")
             self.trace = PrintingTrace(self, flows.get(run, AUTHORIZATION_CODE))
@@ -316,3 +325,33 @@ class Command(BaseCommand):
         self.expect(
             self.api(session, "GET", "/bookings/", client="partner-implicit"), 200, "alice's bookings"
         )
+
+    def sign_in(self):
+        url, pending = oauth.signin_request()
+        self.trace.add("A", response_text(302, "Found", [("Location", url)]))
+        query = parse_qs(urlsplit(url).query)
+        self.check("openid" in query["scope"][0].split(), "the openid scope asked for")
+        self.check(query.get("nonce") == [pending["nonce"]], "with a nonce")
+        redirect = self.browsers["alice"].authorize(url)
+        self.trace.add("B", request_text("GET", redirect, []))
+        token, header, claims = oauth.sign_in(redirect, pending, self.trace)
+        self.trace.add(
+            "", id_token_text(header, claims), title="ID token, decoded", sender="Client", receiver="Client"
+        )
+        self.check(
+            claims["nonce"] == pending["nonce"],
+            f"ID token verified ({header['alg']}): signature, iss, aud, exp, nonce, at_hash",
+        )
+        info = oauth.userinfo(token, claims["sub"], self.trace)
+        alice = credentials.USERS["alice"]
+        self.check(info.get("email") == alice["email"], f"userinfo: {info.get('name')} <{info.get('email')}>")
+        state = secrets.token_urlsafe(12)
+        back = self.browsers["alice"].authorize(oauth.logout_url(token["id_token"], state))
+        returned = parse_qs(urlsplit(back).query)
+        self.check(
+            back.startswith(f"{credentials.CLIENT_URL}/signed-out/"),
+            "logged out, back at the post-logout URI",
+        )
+        self.check(returned.get("state") == [state], "with the state")
+        info = oauth.introspect(token["access_token"], trace=self.trace)
+        self.check(not info["active"], "the sign-in's access token ended with the session")
