@@ -1,9 +1,11 @@
-"""The oauthlib servers, with the PKCE rules oauthlib leaves to its users (RFC 7636, RFC 9700 §2.1.1):
-:class:`Server` for OAuth 2.0, and :class:`OpenIDServer` while OpenID Connect is on."""
+"""The oauthlib servers, with the PKCE rules oauthlib leaves to its users (RFC 7636, RFC 9700 §2.1.1)
+and RFC 6749 §3.1's rule for empty parameters: :class:`Server` for OAuth 2.0, and
+:class:`OpenIDServer` while OpenID Connect is on."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from oauthlib.common import Request
 from oauthlib.oauth2 import Server as OAuthlibServer
@@ -13,7 +15,97 @@ from oauthlib.openid import Server as OAuthlibOpenIDServer
 from ..core import pkce
 from ..settings import provider_settings
 
-__all__ = ["OpenIDServer", "Server", "check_pkce_challenge", "check_pkce_downgrade"]
+__all__ = [
+    "OpenIDServer",
+    "Server",
+    "check_pkce_challenge",
+    "check_pkce_downgrade",
+    "without_empty_parameters",
+]
+
+
+def _non_empty(encoded: str) -> str:
+    """``encoded`` without its empty parameters; unchanged, byte for byte, when it has none."""
+    pairs = parse_qsl(encoded, keep_blank_values=True)
+    if all(value for _, value in pairs):
+        return encoded
+    return urlencode([(name, value) for name, value in pairs if value])
+
+
+def without_empty_parameters(uri: str, body: Any) -> tuple[str, Any]:
+    """RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were
+    omitted from the request." So ``scope=`` asks for the default scopes (§3.3) instead of
+    being an invalid scope, and ``code_challenge=`` is no PKCE rather than a malformed one."""
+    parts = urlsplit(uri)
+    if parts.query:
+        uri = urlunsplit(parts._replace(query=_non_empty(parts.query)))
+    if isinstance(body, str) and body:
+        body = _non_empty(body)
+    return uri, body
+
+
+class OmitEmptyParameters:
+    """Applies :func:`without_empty_parameters` at every endpoint oauthlib serves for us."""
+
+    def validate_authorization_request(
+        self,
+        uri: str,
+        http_method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        uri, body = without_empty_parameters(uri, body)
+        return super().validate_authorization_request(uri, http_method, body, headers, *args, **kwargs)  # type: ignore[misc]
+
+    def create_authorization_response(
+        self,
+        uri: str,
+        http_method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        uri, body = without_empty_parameters(uri, body)
+        return super().create_authorization_response(uri, http_method, body, headers, *args, **kwargs)  # type: ignore[misc]
+
+    def create_token_response(
+        self,
+        uri: str,
+        http_method: str = "POST",
+        body: Any = None,
+        headers: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        uri, body = without_empty_parameters(uri, body)
+        return super().create_token_response(uri, http_method, body, headers, *args, **kwargs)  # type: ignore[misc]
+
+    def create_revocation_response(
+        self,
+        uri: str,
+        http_method: str = "POST",
+        body: Any = None,
+        headers: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        uri, body = without_empty_parameters(uri, body)
+        return super().create_revocation_response(uri, http_method, body, headers, *args, **kwargs)  # type: ignore[misc]
+
+    def create_introspect_response(
+        self,
+        uri: str,
+        http_method: str = "POST",
+        body: Any = None,
+        headers: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        uri, body = without_empty_parameters(uri, body)
+        return super().create_introspect_response(uri, http_method, body, headers, *args, **kwargs)  # type: ignore[misc]
 
 
 def check_pkce_challenge(request: Request) -> dict[str, Any]:
@@ -38,7 +130,7 @@ def check_pkce_downgrade(request: Request) -> None:
         raise errors.InvalidGrantError(description=problem, request=request)
 
 
-class Server(OAuthlibServer):
+class Server(OmitEmptyParameters, OAuthlibServer):
     """oauthlib's all-grants server plus the PKCE checks above."""
 
     def __init__(self, request_validator: Any, *args: Any, **kwargs: Any) -> None:
@@ -50,7 +142,7 @@ class Server(OAuthlibServer):
         self.auth_grant.custom_validators.post_token.append(check_pkce_downgrade)
 
 
-class OpenIDServer(OAuthlibOpenIDServer):
+class OpenIDServer(OmitEmptyParameters, OAuthlibOpenIDServer):
     """oauthlib's OpenID Connect server plus the PKCE checks above.
 
     An authorization request with ``openid`` goes to a grant object of its own
