@@ -1,6 +1,6 @@
 """Audit trail: every audited signal is one structured record on ``oauth_provider.audit``
 and, with ``AUDIT_LOG_MODEL``, one AuditEvent row; neither holds a secret, token or code
-(SECURITY.md item 8, "Also expected: audit events")."""
+(docs/security.rst, policy item 8, "Also expected: audit events")."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Two kinds of answer. While the client or its redirect URI cannot be trusted, the owner
 sees an error page (400, no ``Location``): the server MUST NOT redirect (RFC 6749
-§4.1.2.1, §3.1.2.4, SECURITY item 1). Once both are known, every other error is a
+§4.1.2.1, §3.1.2.4, docs/security.rst, policy item 1). Once both are known, every other error is a
 302 to the registered redirect URI with ``error``, ``error_description``, ``state``
 exactly as sent and ``iss`` (RFC 9207 §2); in the query for the code grant, in the
 fragment for the implicit grant (RFC 6749 §4.2.2.1). No error writes an authorization

@@ -404,7 +404,7 @@ DEFAULT_GRANTS = {"SCOPES": {"read": "Read your data"}}
 
 @pytest.mark.django_db
 def test_w007_password_clients_after_the_default_left_the_legacy_grants_out(settings):
-    """An upgrade must not break these clients silently (SECURITY: changed defaults get a check)."""
+    """An upgrade must not break these clients silently (docs/security.rst: changed defaults get a check)."""
     settings.OAUTH_PROVIDER = DEFAULT_GRANTS
     client = ApplicationFactory(grant_types="password refresh_token", redirect_uris="")
     messages = check_clients_of_disabled_grants(None, databases=["default"])

@@ -1,6 +1,6 @@
 """Races on real PostgreSQL row locks: parallel requests, each thread with its own connection.
 
-SECURITY.md items 4 and 6: of N parallel exchanges of one code exactly one succeeds;
+docs/security.rst, policy items 4 and 6: of N parallel exchanges of one code exactly one succeeds;
 of N parallel refreshes of one refresh token at most one does; the rest get clean
 invalid_grant answers, never a 500. A revocation racing a refresh still ends the whole
 token family (item 9), and a secret rotation racing token requests neither fails them

@@ -2,7 +2,7 @@
 
 A client is listed while the owner has an active consent for it, an unexpired access
 token or a live refresh token. Revoking removes the consent and every token the
-client holds for the owner (SECURITY: "the owner can see and revoke it, which also
+client holds for the owner (docs/security.rst: "the owner can see and revoke it, which also
 revokes that client's tokens"); it is a POST with a CSRF token, after a confirmation
 page. Another owner's clients are a 404.
 """

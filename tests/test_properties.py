@@ -1,5 +1,5 @@
 """Property-based tests: hostile requests at the authorization, token, revocation and
-introspection endpoints (SECURITY.md "no 5xx for any client input", items 1, 7 and 9).
+introspection endpoints (docs/security.rst, policy "no 5xx for any client input", items 1, 7 and 9).
 
 Hypothesis builds requests from parameters that repeat, are missing or empty, hold NUL
 bytes, invalid UTF-8 or thousands of characters, with wrong methods, content types and
@@ -650,7 +650,7 @@ def test_revocation_endpoint_never_fails_open_rfc7009(world, request):
     response = send(Client(), "/oauth/revoke/", request, values)
 
     check_json_answer(response, request, values, REVOKE_ERRORS)
-    # RFC 7009 §2.1: a client revokes only its own tokens (SECURITY.md item 9).
+    # RFC 7009 §2.1: a client revokes only its own tokens (docs/security.rst, policy item 9).
     assert token_rows_of(world["victim"]) == victim_rows
     if response.status_code != 200:
         assert snapshot() == before
@@ -794,7 +794,7 @@ def authorization_requests() -> st.SearchStrategy:
 
 def redirect_sources(base: str, sources: list[dict[str, list[str]]]) -> list[dict[str, list[str]]]:
     """The request parameters (query or form) that name an active client for which the
-    redirect target ``base`` is registered; fails if none do (SECURITY.md item 1)."""
+    redirect target ``base`` is registered; fails if none do (docs/security.rst, policy item 1)."""
     found = []
     for sent in sources:
         if len(sent.get("client_id", [])) != 1:
@@ -876,7 +876,7 @@ def test_authorization_endpoint_redirects_only_to_registered_uris_rfc6749_4_1_2_
     elif response.status_code == 405:
         event(f"{request['method']} 405")
     else:
-        # The error page (SECURITY.md item 1): shown to the owner, no redirect.
+        # The error page (docs/security.rst, policy item 1): shown to the owner, no redirect.
         assert 400 <= response.status_code < 500
         assert response["Content-Type"].startswith("text/html")
         if request["method"] != "HEAD":

@@ -611,7 +611,8 @@ def test_wrong_introspection_credentials_are_503(remote, user_token):
 
 
 def test_a_client_that_may_not_introspect_others_tokens_gets_inactive_answers(remote, user_token):
-    """SECURITY item 9: the resource server's client must be allowed to introspect any token."""
+    """docs/security.rst, policy item 9: the resource server's client must be allowed to
+    introspect any token."""
     ordinary = ApplicationFactory(grant_types="client_credentials", redirect_uris="")
     remote.configure(INTROSPECTION_CLIENT_ID=ordinary.client_id)
     response = call("/api/scoped/", user_token("read"))

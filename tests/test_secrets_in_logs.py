@@ -1,4 +1,4 @@
-"""SECURITY.md item 8: no client secret, code or token reaches a log record."""
+"""docs/security.rst, policy item 8: no client secret, code or token reaches a log record."""
 
 import logging
 

@@ -1,4 +1,4 @@
-"""Rate limits and lockouts (SECURITY.md item 10), against a real Redis server."""
+"""Rate limits and lockouts (docs/security.rst, policy item 10), against a real Redis server."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ INACTIVE: dict[str, Any] = {"active": False}
 
 
 def _visible_to(token: Any, client: Any) -> bool:
-    # SECURITY item 9: a client learns nothing about other clients' tokens unless allowed.
+    # docs/security.rst, policy item 9: a client learns nothing about other clients' tokens unless allowed.
     return client.can_introspect_any_token or token.application_id == client.pk
 
 

@@ -1,4 +1,4 @@
-"""Keep credentials out of logs (SECURITY.md item 8).
+"""Keep credentials out of logs (docs/security.rst).
 
 oauthlib's DEBUG records print authorization codes and tokens ("Created authorization
 code grant {'code': ...}", "Validating refresh token ..."). Its loggers are one per

@@ -321,7 +321,8 @@ class AuthorizationView(DOTAuthorizationView):
 
         data = form.cleaned_data
         application = get_application_model().objects.filter(client_id=data["client_id"]).first()
-        # Check the client and redirect URI before anything can redirect (SECURITY item 1).
+        # Check the client and redirect URI before anything can redirect (docs/security.rst,
+        # policy item 1).
         if (
             application is None
             or not application.is_active

@@ -101,7 +101,7 @@ class FormPostEndpoint(OAuthLibMixin, View):
             return error_response(problem)
         subjects = self.subjects(request)
         try:
-            # Rate limits and lockouts, before any hashing or query (SECURITY item 10).
+            # Rate limits and lockouts, before any hashing or query (docs/security.rst, policy item 10).
             limited = throttling.check(self.endpoint, subjects)
             if limited is not None:
                 return error_response(TooManyRequests(limited.reason, limited.retry_after))
