@@ -156,6 +156,35 @@ DEFAULTS: dict[str, Any] = {
     "SIGNING_KEY_CACHE_SECONDS": 30,
     # Cache-Control max-age of the JWKS document.
     "JWKS_MAX_AGE_SECONDS": 3600,
+    # JWT access tokens (RFC 9068, docs/jwt.rst), issued to the clients whose access token
+    # format is "jwt". Short-lived: a resource server accepts one until it expires, unless
+    # it consults the denylist.
+    "JWT_ACCESS_TOKEN_EXPIRE_SECONDS": 300,
+    # Their aud when neither the request (RFC 8707 resource) nor the client names one: a
+    # list of URIs; None: this server's issuer identifier.
+    "JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE": None,
+    # The Django cache (alias) shared with resource servers that holds the jti of revoked JWT
+    # access tokens until they expire; None: no denylist.
+    "JWT_DENYLIST_CACHE_ALIAS": None,
+    # Resource servers: accept JWT access tokens by their signature, without a query or a call.
+    "RESOURCE_SERVER_JWT": False,
+    # The iss they must carry; None: ISSUER.
+    "RESOURCE_SERVER_JWT_ISSUER": None,
+    # Where the authorization server publishes its keys (its jwks_uri); None: this site's
+    # own signing keys (the resource server is the authorization server's site).
+    "RESOURCE_SERVER_JWKS_URL": None,
+    # This resource server's identifiers: a token must name one in its aud (RFC 9068 §4);
+    # None: the issuer identifier, the audience this package issues tokens for by default.
+    "RESOURCE_SERVER_AUDIENCE": None,
+    # The algorithms accepted (pinned, RFC 8725 §3.1); None: SIGNING_ALGORITHMS.
+    "RESOURCE_SERVER_JWT_ALGORITHMS": None,
+    # Clock skew allowed on exp, nbf and iat.
+    "RESOURCE_SERVER_JWT_LEEWAY_SECONDS": 30,
+    # How long a fetched JWKS document is used; a token with an unknown kid fetches it again,
+    # at most once every JWKS_REFETCH_FLOOR_SECONDS.
+    "JWKS_CACHE_SECONDS": 300,
+    "JWKS_REFETCH_FLOOR_SECONDS": 30,
+    "JWKS_TIMEOUT_SECONDS": 5,
 }
 
 # Values that name classes or functions, imported on first access.

@@ -51,6 +51,7 @@ __all__ = [
     "public_jwk",
     "sign",
     "thumbprint",
+    "unverified_claims",
     "unverified_header",
     "verify",
 ]
@@ -200,6 +201,12 @@ def unverified_header(token: Any) -> dict[str, Any]:
     if forbidden:
         raise ForbiddenHeader(f"The header has {', '.join(forbidden)}, which is not accepted.")
     return header
+
+
+def unverified_claims(token: Any) -> dict[str, Any]:
+    """The payload of ``token`` as a JSON object, unverified: only for a token already known
+    by other means (such as its stored hash), never for trusting anything."""
+    return _json_object(_b64decode(_segments(token)[1]), "payload")
 
 
 def _typ_matches(value: Any, typ: str) -> bool:

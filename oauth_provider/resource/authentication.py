@@ -48,13 +48,16 @@ class BearerTokenAuthentication(BaseAuthentication):
     #: without a query. Set it to ``False`` on a subclass for views that must see every
     #: revocation at once even when the setting is on.
     use_token_cache = True
+    #: The audiences a JWT access token must name to be accepted (one URI or several); set
+    #: it on a subclass for views of another resource. ``None``: ``RESOURCE_SERVER_AUDIENCE``.
+    audience: str | list[str] | None = None
 
     def authenticate(self, request: Request) -> tuple[Any, AccessTokenInfo] | None:
         try:
             value = bearer_token_from(django_request(request))
             if value is None:
                 return None
-            info = validate_access_token(value, use_cache=self.use_token_cache)
+            info = validate_access_token(value, use_cache=self.use_token_cache, audience=self.audience)
         except OAuthError as error:
             setattr(request, ERROR_ATTRIBUTE, error)
             raise as_drf_exception(error) from error

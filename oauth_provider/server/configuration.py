@@ -54,7 +54,11 @@ def generate_token(request: Any) -> str:
 
 
 def access_token_lifetime(request: Any) -> int:
-    """oauthlib accepts a callable ``expires_in``; reading the setting per request keeps tests honest."""
+    """oauthlib accepts a callable ``expires_in``; reading the setting per request keeps tests
+    honest. A client that gets JWT access tokens gets ``JWT_ACCESS_TOKEN_EXPIRE_SECONDS``."""
+    client = getattr(request, "client", None)
+    if getattr(client, "issues_jwt_access_tokens", False):
+        return int(provider_settings.JWT_ACCESS_TOKEN_EXPIRE_SECONDS)
     return int(provider_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
 
 
@@ -78,7 +82,9 @@ def dot_settings() -> dict[str, Any]:
             "REFRESH_TOKEN_EXPIRE_SECONDS": ps.REFRESH_TOKEN_EXPIRE_SECONDS,
             "AUTHORIZATION_CODE_EXPIRE_SECONDS": ps.AUTHORIZATION_CODE_EXPIRE_SECONDS,
             "EXTRA_SERVER_KWARGS": {"token_expires_in": access_token_lifetime},
-            "ACCESS_TOKEN_GENERATOR": "oauth_provider.server.configuration.generate_token",
+            # A JWT (RFC 9068) for the clients registered for them; refresh tokens stay opaque.
+            "ACCESS_TOKEN_GENERATOR": "oauth_provider.server.jwt_access_tokens.generate_access_token",
+            "REFRESH_TOKEN_GENERATOR": "oauth_provider.server.configuration.generate_token",
             # Its default hook serves the device grant, which is not offered.
             "OAUTH_PRE_TOKEN_VALIDATION": [],
             # RFC 9700 §4.14.2: rotate, detect reuse, no grace period.

@@ -8,7 +8,9 @@ from typing import Any
 from django.utils import timezone
 from oauth2_provider.models import get_refresh_token_model
 
+from ..core import jose
 from ..core.hashing import hash_token
+from ..core.jwt_access_tokens import looks_like_jwt
 from ..settings import provider_settings
 from ..storage.token_store import token_store
 
@@ -48,7 +50,20 @@ def _access_token(value: str, client: Any, issuer: str) -> dict[str, Any] | None
     token = found.instance()
     if token.is_expired() or not _usable(token) or not _visible_to(token, client):
         return INACTIVE
-    return {**_common(token, issuer), "token_type": "Bearer", "exp": int(token.expires.timestamp())}
+    data = {**_common(token, issuer), "token_type": "Bearer", "exp": int(token.expires.timestamp())}
+    if token.jti and looks_like_jwt(value):
+        data.update(_jwt_claims(value))
+    return data
+
+
+def _jwt_claims(value: str) -> dict[str, Any]:
+    """A JWT access token's ``aud`` and ``jti`` (RFC 7662 §2.2), from the payload of a token
+    this server stored: its hash matched the row, so it is the one this server signed."""
+    try:
+        payload = jose.unverified_claims(value)
+    except jose.JOSEError:
+        return {}
+    return {name: payload[name] for name in ("aud", "jti", "iat") if name in payload}
 
 
 def _refresh_token(value: str, client: Any, issuer: str) -> dict[str, Any] | None:

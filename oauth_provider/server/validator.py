@@ -306,6 +306,8 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             source_refresh_token=previous,
             token_family=family,
             id_token=self._save_id_token_row(request),
+            # A JWT access token's jti (server/jwt_access_tokens.py), for the denylist.
+            jti=getattr(request, "access_token_jti", None) or "",
         )
         set_token_value(access_token, token["access_token"])
         refresh_token = None

@@ -24,6 +24,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
 from ..core import signals
+from . import jwt_denylist
 from .models.consents import Consent
 
 __all__ = [
@@ -65,7 +66,11 @@ def _lock_live_refresh_tokens(token_family: uuid.UUID) -> None:
 def _delete_access_tokens(access_tokens: QuerySet[Any], now: datetime) -> int:
     """Delete ``access_tokens``; returns how many of them had not expired at ``now`` (the
     ones a revocation ends; a refresh leaves the access token it ended in place, expired)."""
-    live = access_tokens.filter(expires__gt=now).count()
+    live_tokens = access_tokens.filter(expires__gt=now)
+    if jwt_denylist.enabled():
+        # docs/jwt.rst: resource servers that verify JWTs on their own learn of this here.
+        jwt_denylist.deny(live_tokens.exclude(jti="").values_list("jti", "expires"))
+    live = live_tokens.count()
     access_tokens.delete()
     return live
 
@@ -113,6 +118,8 @@ def revoke_token(token: Any) -> int:
     if token.token_family:
         count = _revoke_family(token.token_family)
     else:
+        if getattr(token, "jti", ""):
+            jwt_denylist.deny([(token.jti, token.expires)])
         token.revoke()
         count = 1
     signals.token_revoked.send(

@@ -14,11 +14,19 @@ from ...core.claims import sector_identifier
 from ...core.grant_types import DOT_GRANT_NAMES, REDIRECT_GRANT_TYPES, GrantType
 from ...core.hashing import hash_client_secret, is_hashed_secret
 from ...core.jose import ALGORITHMS
+from ...core.jwt_access_tokens import audience_error
 from ...core.redirect_uris import origin_error, redirect_schemes, redirect_uri_error, redirect_uri_matches
 from ...core.scopes import invalid_scope_tokens, known_scopes, parse_scope
 from ...settings import provider_settings
 
-__all__ = ["SUBJECT_PAIRWISE", "SUBJECT_PUBLIC", "Application", "HashedSecretField"]
+__all__ = [
+    "ACCESS_TOKEN_JWT",
+    "ACCESS_TOKEN_OPAQUE",
+    "SUBJECT_PAIRWISE",
+    "SUBJECT_PUBLIC",
+    "Application",
+    "HashedSecretField",
+]
 
 
 class HashedSecretField(models.CharField):
@@ -45,6 +53,11 @@ class HashedSecretField(models.CharField):
 
 SUBJECT_PUBLIC = "public"
 SUBJECT_PAIRWISE = "pairwise"
+
+#: Access token formats (docs/jwt.rst): a random string checked against the database, or
+#: a JWT (RFC 9068) that resource servers verify with the published keys.
+ACCESS_TOKEN_OPAQUE = "opaque"
+ACCESS_TOKEN_JWT = "jwt"
 
 
 class Application(AbstractApplication):
@@ -137,6 +150,26 @@ class Application(AbstractApplication):
         verbose_name=_("may introspect any token"),
     )
 
+    access_token_format = models.CharField(
+        max_length=8,
+        default=ACCESS_TOKEN_OPAQUE,
+        choices=[(ACCESS_TOKEN_OPAQUE, _("Opaque")), (ACCESS_TOKEN_JWT, _("JWT (RFC 9068)"))],
+        help_text=_(
+            "JWT: resource servers verify this client's access tokens with the published keys, "
+            "without asking this server; a revocation reaches them only through the denylist or "
+            "when the token expires (docs/jwt.rst)."
+        ),
+        verbose_name=_("access token format"),
+    )
+    access_token_audience = models.TextField(
+        blank=True,
+        help_text=_(
+            "Space-separated URIs of the resource servers this client's JWT access tokens are for "
+            "(their aud claim); empty means JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE."
+        ),
+        verbose_name=_("access token audience"),
+    )
+
     objects = ApplicationManager()
 
     class Meta(AbstractApplication.Meta):
@@ -177,6 +210,14 @@ class Application(AbstractApplication):
     def post_logout_redirect_uri_allowed(self, uri: str) -> bool:
         """OpenID Connect RP-Initiated Logout §3: exact match with a registered URI."""
         return redirect_uri_matches(uri, self.post_logout_redirect_uri_list)
+
+    @property
+    def access_token_audience_list(self) -> list[str]:
+        return self.access_token_audience.split()
+
+    @property
+    def issues_jwt_access_tokens(self) -> bool:
+        return self.access_token_format == ACCESS_TOKEN_JWT
 
     @property
     def is_confidential(self) -> bool:
@@ -246,6 +287,10 @@ class Application(AbstractApplication):
                     "The redirect URIs have several hosts: set the sector identifier "
                     "(OpenID Connect Core §8.1)."
                 )
+        for uri in self.access_token_audience_list:
+            message = audience_error(uri)
+            if message:
+                errors.setdefault("access_token_audience", []).append(message)
         for origin in self.allowed_origin_list:
             message = origin_error(origin, provider_settings.ALLOW_HTTP_LOOPBACK_REDIRECT_URIS)
             if message:

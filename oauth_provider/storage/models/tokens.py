@@ -23,6 +23,14 @@ class AccessToken(AbstractAccessToken):
         help_text=_("Shared by every token descended from one grant; revoked together."),
         verbose_name=_("token family"),
     )
+    jti = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("A JWT access token's jti (RFC 9068), for the denylist; empty for an opaque token."),
+        verbose_name=_("JWT ID"),
+    )
 
     class Meta(AbstractAccessToken.Meta):
         swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
