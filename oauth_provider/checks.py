@@ -14,6 +14,8 @@ from .core.claims import OPENID_SCOPE
 from .core.grant_types import LEGACY_GRANT_TYPES, GrantType
 from .core.issuer import issuer_problem, normalized_issuer
 from .core.jose import ALGORITHMS
+from .core.jwt_access_tokens import audience_error
+from .core.redirect_uris import redirect_uri_error
 from .core.scopes import invalid_scope_tokens
 from .server.configuration import conflicting_settings
 from .settings import provider_settings
@@ -406,5 +408,82 @@ def check_metrics(app_configs: Any, **kwargs: Any) -> list:
             hint="Install prometheus-client (the package's 'metrics' extra) and leave "
             "OAUTH_PROVIDER['METRICS'] at True, or remove the middleware.",
             id="oauth_provider.W013",
+        )
+    ]
+
+
+def _audience_problems(name: str) -> list[str]:
+    value = getattr(provider_settings, name)
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
+        return [f"OAUTH_PROVIDER[{name!r}] must be a non-empty list of URIs or None."]
+    errors = (audience_error(str(uri)) for uri in value)
+    return [f"OAUTH_PROVIDER[{name!r}]: {error}" for error in errors if error]
+
+
+@register(Tags.security)
+def check_jwt_access_tokens(app_configs: Any, **kwargs: Any) -> list:
+    """JWT access tokens (docs/jwt.rst): what the issuer and the resource servers need."""
+    problems: list[Any] = []
+    jwt_on = provider_settings.RESOURCE_SERVER_JWT
+    if jwt_on and not (provider_settings.RESOURCE_SERVER_JWT_ISSUER or provider_settings.ISSUER):
+        problems.append(
+            Error(
+                "RESOURCE_SERVER_JWT is on, but the issuer that JWT access tokens must name is unknown.",
+                hint="Set OAUTH_PROVIDER['RESOURCE_SERVER_JWT_ISSUER'] (or 'ISSUER' on the authorization "
+                "server's own site) to the authorization server's issuer identifier.",
+                id="oauth_provider.E020",
+            )
+        )
+    messages = _audience_problems("RESOURCE_SERVER_AUDIENCE") + _audience_problems(
+        "JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE"
+    )
+    unknown = [alg for alg in provider_settings.RESOURCE_SERVER_JWT_ALGORITHMS or [] if alg not in ALGORITHMS]
+    if unknown:
+        messages.append(f"OAUTH_PROVIDER['RESOURCE_SERVER_JWT_ALGORITHMS'] has unsupported {unknown}.")
+    for message in messages:
+        problems.append(
+            Error(
+                message,
+                hint=f"Audiences are absolute URIs without a fragment (RFC 8707 §2); algorithms are "
+                f"among {', '.join(ALGORITHMS)}.",
+                id="oauth_provider.E021",
+            )
+        )
+    alias = provider_settings.JWT_DENYLIST_CACHE_ALIAS
+    if alias and alias not in settings.CACHES:
+        problems.append(
+            Error(
+                f"OAUTH_PROVIDER['JWT_DENYLIST_CACHE_ALIAS'] is {alias!r}, which is not in CACHES.",
+                hint="Name a cache shared by the authorization server and the resource servers (Redis).",
+                id="oauth_provider.E022",
+            )
+        )
+    url = provider_settings.RESOURCE_SERVER_JWKS_URL
+    if jwt_on and url and redirect_uri_error(str(url), ["https"], True):
+        problems.append(
+            Warning(
+                f"RESOURCE_SERVER_JWKS_URL {str(url)[:100]!r} is not an https URL: whoever can change "
+                "the keys in transit can sign access tokens for this resource server.",
+                hint="Use the authorization server's https jwks_uri (http only on loopback).",
+                id="oauth_provider.W020",
+            )
+        )
+    return problems
+
+
+@register(Tags.security, deploy=True)
+def check_jwt_lifetime(app_configs: Any, **kwargs: Any) -> list:
+    """A long-lived JWT access token without the denylist cannot be revoked in time."""
+    lifetime = int(provider_settings.JWT_ACCESS_TOKEN_EXPIRE_SECONDS)
+    if lifetime <= 900 or provider_settings.JWT_DENYLIST_CACHE_ALIAS:
+        return []
+    return [
+        Warning(
+            f"JWT_ACCESS_TOKEN_EXPIRE_SECONDS is {lifetime}: a revoked JWT access token stays usable at "
+            "resource servers that long.",
+            hint="Keep it at 900 or less (default 300), or set OAUTH_PROVIDER['JWT_DENYLIST_CACHE_ALIAS'].",
+            id="oauth_provider.W021",
         )
     ]

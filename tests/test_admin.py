@@ -48,6 +48,8 @@ def application_form(**overrides) -> dict:
         "is_active": "on",
         "can_introspect_any_token": "",
         "allowed_origins": "",
+        "access_token_format": "opaque",
+        "access_token_audience": "",
     }
     data.update(overrides)
     assert set(data) == set(ApplicationForm.Meta.fields)

@@ -152,6 +152,8 @@ def test_create_a_confidential_client_with_every_option(sent):
         "algorithm": "",
         "subject_type": "public",
         "sector_identifier": "",
+        "token_format": "opaque",
+        "access_token_audience": [],
         "created": True,
     }
     assert len(secret) >= 32

@@ -193,6 +193,50 @@ def test_audience_must_be_an_absolute_uri_without_fragment(uri, valid):
     assert (audience_error(uri) is None) is valid
 
 
+# -- the client's settings: the command and the admin -------------------------------------
+
+
+def test_create_client_takes_the_format_and_audience(flow, jwt_site):
+    from .test_commands import fails, run
+
+    output, _ = run(
+        "oauth_provider_create_client",
+        "--name", "Reports service",
+        "--grant-type", "client_credentials",
+        "--token-format", "jwt",
+        "--access-token-audience", API,
+        "--access-token-audience", "https://reports.example/api",
+    )  # fmt: skip
+    assert output["token_format"] == "jwt"
+    assert output["access_token_audience"] == [API, "https://reports.example/api"]
+    body = flow.token(
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic_auth(output["client_id"], output["client_secret"]),
+    ).json()
+    _, claims = header_and_claims(body["access_token"])
+    assert claims["aud"] == [API, "https://reports.example/api"]
+    updated, _ = run(
+        "oauth_provider_create_client",
+        "--client-id", output["client_id"],
+        "--update-if-exists",
+        "--token-format", "opaque",
+    )  # fmt: skip
+    assert updated["token_format"] == "opaque"
+    assert updated["changed"] == ["access_token_format"]
+    message = fails(
+        "oauth_provider_create_client", "--name", "Bad", "--grant-type", "client_credentials",
+        "--access-token-audience", "api.example",
+    )  # fmt: skip
+    assert "access_token_audience: 'api.example' is not an absolute URI" in message
+
+
+def test_the_admin_form_has_the_format_and_audience(admin_client, jwt_client):
+    page = admin_client.get(f"/admin/oauth_provider/application/{jwt_client.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="access_token_format"' in page.content
+    assert b'name="access_token_audience"' in page.content
+
+
 # -- the resource server (RFC 9068 §4) --------------------------------------------------------
 
 
@@ -511,3 +555,51 @@ def test_the_denylist_down_fails_closed(flow, jwt_site, jwt_client, settings):
 def test_jose_refuses_what_core_jose_refuses():
     """The resource side goes through core.jose: no algorithm outside the pinned table."""
     assert "none" not in jose.ALGORITHMS and "HS256" not in jose.ALGORITHMS
+
+
+# -- system checks ------------------------------------------------------------------------------
+
+
+def check_ids(settings, **values) -> list[str]:
+    from oauth_provider.checks import check_jwt_access_tokens, check_jwt_lifetime
+
+    settings.OAUTH_PROVIDER = {"SCOPES": settings.OAUTH_PROVIDER["SCOPES"], **values}
+    return [problem.id for problem in check_jwt_access_tokens(None) + check_jwt_lifetime(None)]
+
+
+def test_checks_pass_by_default_and_when_configured(settings):
+    assert check_ids(settings) == []
+    assert (
+        check_ids(
+            settings,
+            RESOURCE_SERVER_JWT=True,
+            RESOURCE_SERVER_JWT_ISSUER=ISSUER,
+            RESOURCE_SERVER_JWKS_URL="https://as.example/oauth/jwks/",
+            RESOURCE_SERVER_AUDIENCE=[API],
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"RESOURCE_SERVER_JWT": True}, "oauth_provider.E020"),
+        ({"RESOURCE_SERVER_AUDIENCE": "https://api.example"}, "oauth_provider.E021"),
+        ({"RESOURCE_SERVER_AUDIENCE": ["api.example"]}, "oauth_provider.E021"),
+        ({"JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE": ["https://api.example#x"]}, "oauth_provider.E021"),
+        ({"RESOURCE_SERVER_JWT_ALGORITHMS": ["HS256"]}, "oauth_provider.E021"),
+        ({"JWT_DENYLIST_CACHE_ALIAS": "nowhere"}, "oauth_provider.E022"),
+        (
+            {
+                "RESOURCE_SERVER_JWT": True,
+                "ISSUER": ISSUER,
+                "RESOURCE_SERVER_JWKS_URL": "http://as.example/jwks",
+            },
+            "oauth_provider.W020",
+        ),
+        ({"JWT_ACCESS_TOKEN_EXPIRE_SECONDS": 3600}, "oauth_provider.W021"),
+    ],
+)
+def test_checks_report_each_problem(settings, values, expected):
+    assert check_ids(settings, **values) == [expected]

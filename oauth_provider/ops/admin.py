@@ -84,6 +84,8 @@ class ApplicationForm(forms.ModelForm):
             "is_active",
             "can_introspect_any_token",
             "allowed_origins",
+            "access_token_format",
+            "access_token_audience",
         )
 
         help_texts = {
