@@ -95,6 +95,9 @@ def check_scopes_and_grants(app_configs: Any, **kwargs: Any) -> list:
 
 @register()
 def check_middleware(app_configs: Any, **kwargs: Any) -> list:
+    if provider_settings.RESOURCE_SERVER_JWKS_URL:
+        # A separate resource server (docs/jwt.rst) serves no authorization endpoint.
+        return []
     return [
         Error(f"{path} is not in MIDDLEWARE, so {why}.", hint=f"Add {path!r} to MIDDLEWARE.", id=check_id)
         for path, check_id, why in REQUIRED_MIDDLEWARE

@@ -128,3 +128,16 @@ SPECTACULAR_SETTINGS = {
     "an OAuth 2.0 access token with the scopes each operation lists.",
     "VERSION": "1.0",
 }
+
+# The denylist of revoked JWT access tokens (docs/jwt.rst), shared with resource servers
+# in Redis, when DEMO_JWT_DENYLIST_REDIS_URL names one (the tests' separate resource server).
+if os.environ.get("DEMO_JWT_DENYLIST_REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "jwt_denylist": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["DEMO_JWT_DENYLIST_REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("DEMO_JWT_DENYLIST_KEY_PREFIX", ""),
+        },
+    }
+    OAUTH_PROVIDER["JWT_DENYLIST_CACHE_ALIAS"] = "jwt_denylist"
