@@ -14,6 +14,10 @@ fetches them again, at most once every ``JWKS_REFETCH_FLOOR_SECONDS`` (so a stre
 forged ``kid`` values cannot turn into a stream of fetches). Without a URL the site is
 the authorization server and uses its own signing keys (``storage/signing_keys.py``,
 cached in each process).
+
+A token verified once is kept in this process (by its value, up to
+``VERIFIED_CACHE_SIZE`` of them): its next requests skip the signature check, but not the
+others (expiry, key still published, audience, denylist).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -35,7 +40,7 @@ from jwcrypto import jwk
 from ..core import jose
 from ..core.errors import AuthorizationServerUnavailable, InvalidToken
 from ..core.issuer import configured_issuer
-from ..core.jwt_access_tokens import ACCESS_TOKEN_TYPE, REQUIRED_CLAIMS, read_claims
+from ..core.jwt_access_tokens import ACCESS_TOKEN_TYPE, REQUIRED_CLAIMS, VerifiedClaims, read_claims
 from ..settings import provider_settings
 from ..storage import jwt_denylist
 from .tokens import AccessTokenInfo
@@ -132,14 +137,21 @@ def _key_set(url: str) -> JWKSKeySet:
 
 
 def clear_key_sets() -> None:
-    """Forget every fetched JWKS (the next token fetches it again)."""
+    """Forget every fetched JWKS (the next token fetches it again) and every token verified."""
     with _key_sets_lock:
         _key_sets.clear()
+    with _verified_lock:
+        _verified.clear()
+
+
+#: Values derived from the settings on each request otherwise (the issuer is normalized).
+_derived: dict[str, Any] = {}
 
 
 def _clear_on_change(*, setting: str, **kwargs: Any) -> None:
     if setting == "OAUTH_PROVIDER":
         clear_key_sets()
+        _derived.clear()
 
 
 setting_changed.connect(_clear_on_change, dispatch_uid="oauth_provider.resource.jwt")
@@ -150,25 +162,35 @@ def _local_keys(kid: Any) -> tuple[Mapping[str, jwk.JWK], datetime | None]:
     # The site is the authorization server: its models are there (imported here only).
     from ..storage import signing_keys
 
-    records = signing_keys.published_keys()
-    keys = {record.kid: signing_keys.public_key(record) for record in records}
-    retired = next((record.retire_at for record in records if record.kid == kid), None)
-    return keys, retired
+    for record in signing_keys.published_keys():
+        if record.kid == kid:
+            return {kid: signing_keys.public_key(record)}, record.retire_at
+    return {}, None
 
 
 def _issuer() -> str:
-    value = provider_settings.RESOURCE_SERVER_JWT_ISSUER or configured_issuer()
-    if not value:
-        # Reported by check E020; never accept a token without knowing whose it must be.
-        raise AuthorizationServerUnavailable("The resource server does not know its authorization server.")
-    return str(value)
+    value = _derived.get("issuer")
+    if value is None:
+        value = provider_settings.RESOURCE_SERVER_JWT_ISSUER or configured_issuer()
+        if not value:
+            # Reported by check E020; never accept a token without knowing whose it must be.
+            raise AuthorizationServerUnavailable(
+                "The resource server does not know its authorization server."
+            )
+        value = _derived["issuer"] = str(value)
+    return value
 
 
 def expected_audience(audience: str | Iterable[str] | None = None) -> list[str]:
     """The audiences a token may name to be accepted here: ``audience`` if given (one
     call's own), else ``RESOURCE_SERVER_AUDIENCE``, else the issuer identifier."""
     if audience is None:
-        audience = provider_settings.RESOURCE_SERVER_AUDIENCE or [_issuer()]
+        accepted = _derived.get("audience")
+        if accepted is None:
+            accepted = _derived["audience"] = [
+                str(value) for value in provider_settings.RESOURCE_SERVER_AUDIENCE or [_issuer()]
+            ]
+        return accepted
     if isinstance(audience, str):
         return [audience]
     return [str(value) for value in audience]
@@ -192,30 +214,60 @@ def _user(subject: str, is_client_token: bool) -> Any:
     return SimpleLazyObject(load)
 
 
-def verify_jwt_access_token(value: str, *, audience: str | Iterable[str] | None = None) -> AccessTokenInfo:
-    """The JWT access token ``value``, verified; raises :class:`InvalidToken` (or
-    ``AuthorizationServerUnavailable`` when no key or denylist can be read)."""
+@dataclass(frozen=True)
+class _Verified:
+    """A token whose signature and claims held, kept for its next request: with the key it
+    verified with, so that it is used again only while that very key is published."""
+
+    kid: str
+    key: jwk.JWK
+    claims: dict[str, Any]
+    verified: VerifiedClaims
+    expires: datetime
+
+
+#: Tokens verified by this process, by their value: a client sends the same token until it
+#: expires, and its signature need not be checked again on each request. Every other
+#: check (expiry, the key still published and not retired, audience, denylist) is made
+#: again on each use. The oldest entry goes when it is full.
+VERIFIED_CACHE_SIZE = 4096
+_verified: dict[str, _Verified] = {}
+_verified_lock = threading.Lock()
+
+
+def _remember(value: str, entry: _Verified) -> None:
+    with _verified_lock:
+        if len(_verified) >= VERIFIED_CACHE_SIZE:
+            _verified.pop(next(iter(_verified)), None)
+        _verified[value] = entry
+
+
+def _keys(kid: Any) -> tuple[Mapping[str, jwk.JWK], datetime | None]:
+    url = provider_settings.RESOURCE_SERVER_JWKS_URL
+    if url:
+        return _key_set(str(url)).keys(kid), None
+    return _local_keys(kid)
+
+
+def _kid(value: str) -> str:
     try:
-        header = jose.unverified_header(value)
+        kid = jose.unverified_header(value).get("kid")
     except jose.JOSEError as exc:
         raise InvalidToken("The access token is not a valid JWT.") from exc
-    kid = header.get("kid")
-    url = provider_settings.RESOURCE_SERVER_JWKS_URL
-    retired: datetime | None = None
-    if url:
-        keys: Mapping[str, jwk.JWK] = _key_set(str(url)).keys(kid)
-    else:
-        keys, retired = _local_keys(kid)
-    issuer = _issuer()
-    accepted = expected_audience(audience)
-    leeway = int(provider_settings.RESOURCE_SERVER_JWT_LEEWAY_SECONDS)
+    if not isinstance(kid, str):
+        raise InvalidToken("The access token is not valid here.")
+    return kid
+
+
+def _verify(value: str, kid: str, keys: Mapping[str, jwk.JWK], leeway: int) -> _Verified:
+    """The signature and the claims of ``value``, checked in full."""
     try:
         claims = jose.verify(
             value,
             keys,
             typ=ACCESS_TOKEN_TYPE,
             algorithms=_algorithms(),
-            issuer=issuer,
+            issuer=_issuer(),
             require=REQUIRED_CLAIMS,
             leeway=leeway,
         )
@@ -224,10 +276,30 @@ def verify_jwt_access_token(value: str, *, audience: str | Iterable[str] | None 
         raise InvalidToken("The access token has expired.") from exc
     except (jose.JOSEError, ValueError) as exc:
         raise InvalidToken("The access token is not valid here.") from exc
-    if not set(verified.audience) & set(accepted):
+    expires = datetime.fromtimestamp(verified.expires, tz=timezone.utc)
+    entry = _Verified(kid, keys[kid], claims, verified, expires)
+    _remember(value, entry)
+    return entry
+
+
+def verify_jwt_access_token(value: str, *, audience: str | Iterable[str] | None = None) -> AccessTokenInfo:
+    """The JWT access token ``value``, verified; raises :class:`InvalidToken` (or
+    ``AuthorizationServerUnavailable`` when no key or denylist can be read)."""
+    leeway = int(provider_settings.RESOURCE_SERVER_JWT_LEEWAY_SECONDS)
+    entry = _verified.get(value)
+    kid = entry.kid if entry is not None else _kid(value)
+    keys, retired = _keys(kid)
+    if entry is None or keys.get(kid) is not entry.key:
+        # Not seen yet; or its key left the JWKS, or was fetched anew: checked in full.
+        entry = _verify(value, kid, keys, leeway)
+    verified = entry.verified
+    if verified.expires + leeway < time.time():
+        _verified.pop(value, None)
+        raise InvalidToken("The access token has expired.")
+    if not any(value in verified.audience for value in expected_audience(audience)):
         # RFC 9068 §4: the token must be meant for this resource server.
         raise InvalidToken("The access token is for another audience.")
-    if retired is not None and claims["iat"] > retired.timestamp() + leeway:
+    if retired is not None and entry.claims["iat"] > retired.timestamp() + leeway:
         # Signed after its key retired: that key's private half is no longer trusted.
         raise InvalidToken("The access token is not valid here.")
     if jwt_denylist.enabled():
@@ -243,7 +315,7 @@ def verify_jwt_access_token(value: str, *, audience: str | Iterable[str] | None 
         scopes=verified.scopes,
         client_id=verified.client_id,
         user=_user(verified.subject, verified.is_client_token),
-        expires=datetime.fromtimestamp(verified.expires, tz=timezone.utc),
+        expires=entry.expires,
         subject=None if verified.is_client_token else verified.subject,
-        extra=claims,
+        extra=dict(entry.claims),
     )
