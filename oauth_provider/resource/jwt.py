@@ -283,7 +283,8 @@ def _verify(value: str, kid: str, keys: Mapping[str, jwk.JWK], leeway: int) -> _
 
 
 def verify_jwt_access_token(value: str, *, audience: str | Iterable[str] | None = None) -> AccessTokenInfo:
-    """The JWT access token ``value``, verified; raises :class:`InvalidToken` (or
+    """The JWT access token ``value``, verified; raises
+    :class:`~oauth_provider.core.errors.InvalidToken` (or
     ``AuthorizationServerUnavailable`` when no key or denylist can be read)."""
     leeway = int(provider_settings.RESOURCE_SERVER_JWT_LEEWAY_SECONDS)
     entry = _verified.get(value)
