@@ -603,3 +603,21 @@ def test_checks_pass_by_default_and_when_configured(settings):
 )
 def test_checks_report_each_problem(settings, values, expected):
     assert check_ids(settings, **values) == [expected]
+
+
+def test_a_separate_resource_server_needs_none_of_the_authorization_endpoint_s_middleware(settings):
+    from oauth_provider.checks import check_middleware
+
+    settings.MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+    assert {problem.id for problem in check_middleware(None)} == {
+        "oauth_provider.E004",
+        "oauth_provider.E005",
+        "oauth_provider.E006",
+    }
+    settings.OAUTH_PROVIDER = {
+        **settings.OAUTH_PROVIDER,
+        "RESOURCE_SERVER_JWT": True,
+        "RESOURCE_SERVER_JWT_ISSUER": ISSUER,
+        "RESOURCE_SERVER_JWKS_URL": "https://as.example/oauth/jwks/",
+    }
+    assert check_middleware(None) == []
