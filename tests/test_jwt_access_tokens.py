@@ -521,6 +521,18 @@ def test_revoking_a_family_denies_its_live_jwts(flow, owner, jwt_client, denylis
     refused(tokens["access_token"], "revoked")
 
 
+def test_a_refresh_denies_the_jwt_it_replaces(flow, owner, jwt_client, denylist):
+    """RFC 6749 §6: the new access token replaces the old one, which ends, as an opaque one does."""
+    tokens = flow.tokens_for(jwt_client, scope="read")
+    assert call(tokens["access_token"]).status_code == 200
+    refreshed = flow.token(
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        HTTP_AUTHORIZATION=basic_auth(jwt_client.client_id, CLIENT_SECRET),
+    ).json()
+    refused(tokens["access_token"], "revoked")
+    assert call(refreshed["access_token"]).status_code == 200
+
+
 def test_revoking_or_disabling_a_client_denies_its_live_jwts(flow, jwt_client, denylist):
     first = flow.client_credentials(jwt_client).json()["access_token"]
     revocation.revoke_client_tokens(jwt_client)
