@@ -241,7 +241,16 @@ def test_the_admin_form_has_the_format_and_audience(admin_client, jwt_client):
 # -- the resource server (RFC 9068 §4) --------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/api/scoped/", "/plain/function/", "/plain/class/"])
+PROTECTED = [
+    "/api/scoped/",
+    "/plain/function/",
+    "/plain/class/",
+    "/plain/async-function/",
+    "/plain/async-class/",
+]
+
+
+@pytest.mark.parametrize("path", PROTECTED)
 def test_every_protection_accepts_a_jwt(flow, jwt_client, path):
     token = flow.client_credentials(jwt_client).json()["access_token"]
     response = call(token, path)

@@ -6,8 +6,10 @@ The names below are the public API; import them from here::
     from oauth_provider.resource import BearerTokenAuthentication, TokenHasScope, require_scopes
 
 Tokens are checked against this site's database, or, with ``INTROSPECTION_URL`` set,
-through the authorization server's introspection endpoint (RFC 7662). Nothing here
-imports the authorization server (``oauth_provider.server``).
+through the authorization server's introspection endpoint (RFC 7662); with
+``RESOURCE_SERVER_JWT`` on, JWT access tokens (RFC 9068) are verified by their signature
+with the issuer's published keys (``jwt.py``). Nothing here imports the authorization
+server (``oauth_provider.server``).
 """
 
 from .authentication import BearerTokenAuthentication
