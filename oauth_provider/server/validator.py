@@ -344,7 +344,7 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
         if previous is not None and previous.access_token_id is not None:
             token_cache.discard_access_token(previous.access_token_id)
             if jwt_denylist.enabled():
-                self._deny_replaced_jwt(previous.access_token_id, now)
+                revocation.deny_replaced_jwt(previous.access_token_id, now)
         signals.token_issued.send(
             sender=type(self),
             application_id=request.client.pk,
@@ -354,14 +354,6 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             scope=token["scope"],
             token_family=family,
         )
-
-    def _deny_replaced_jwt(self, access_token_id: Any, now: datetime) -> None:
-        """RFC 6749 §6: the refresh ended the access token it replaces; if that was a JWT,
-        resource servers learn it from the denylist (docs/jwt.rst). Its row now expires
-        ``now``; the JWT itself lived at most JWT_ACCESS_TOKEN_EXPIRE_SECONDS from then."""
-        lifetime = timedelta(seconds=int(provider_settings.JWT_ACCESS_TOKEN_EXPIRE_SECONDS))
-        jtis = get_access_token_model().objects.filter(pk=access_token_id).exclude(jti="")
-        jwt_denylist.deny((jti, now + lifetime) for jti in jtis.values_list("jti", flat=True))
 
     def _save_id_token_row(self, request: Request) -> Any:
         """The ID token issued with these tokens (finalize_id_token), saved in the request's
