@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from oauth_provider.resource import protected_resource_metadata_urls
+
 from . import api_views
 from .browser import views as browser_views
 
@@ -38,4 +40,6 @@ urlpatterns = [
     path("rp/callback", browser_views.rp_callback),
     path("rp/logged-out", browser_views.rp_logged_out),
     *router.urls,
+    # RFC 9728 metadata for a resource at /mcp (tests/test_protected_resource_metadata.py).
+    *protected_resource_metadata_urls("mcp", resource_name="Test MCP server"),
 ]

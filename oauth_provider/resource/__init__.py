@@ -12,6 +12,7 @@ imports the authorization server (``oauth_provider.server``).
 
 from .authentication import BearerTokenAuthentication
 from .decorators import ScopeRequiredMixin, require_scopes
+from .metadata import ProtectedResourceMetadataView, protected_resource_metadata_urls
 from .permissions import (
     IsAuthenticatedOrTokenHasScope,
     TokenHasMethodScope,
@@ -26,12 +27,14 @@ __all__ = [
     "AccessTokenInfo",
     "BearerTokenAuthentication",
     "IsAuthenticatedOrTokenHasScope",
+    "ProtectedResourceMetadataView",
     "ScopeRequiredMixin",
     "TokenHasMethodScope",
     "TokenHasResourceOwner",
     "TokenHasScope",
     "TokenIsClientOnly",
     "check_scopes",
+    "protected_resource_metadata_urls",
     "require_scopes",
     "validate_access_token",
 ]

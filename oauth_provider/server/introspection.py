@@ -9,6 +9,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_refresh_token_model
 
 from ..core.hashing import hash_token
+from ..core.resources import parse_resources
 from ..settings import provider_settings
 from ..storage.token_store import token_store
 
@@ -35,6 +36,10 @@ def _common(token: Any, issuer: str) -> dict[str, Any]:
         "iat": int(token.created.timestamp()),
         "iss": issuer,
     }
+    audience = parse_resources(token.resource)
+    if audience:
+        # RFC 7662 §2.2: the token's audience, the resources it was issued for (RFC 8707).
+        data["aud"] = audience[0] if len(audience) == 1 else audience
     if token.user_id is not None:
         data["sub"] = str(token.user_id)
         data["username"] = token.user.get_username()
