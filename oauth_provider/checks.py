@@ -408,3 +408,74 @@ def check_metrics(app_configs: Any, **kwargs: Any) -> list:
             id="oauth_provider.W013",
         )
     ]
+
+
+def _resource_problems() -> list[tuple[str, str]]:
+    """(setting, problem) for each malformed resource identifier (RFC 8707 §2)."""
+    from .core.resources import resource_uri_problem
+
+    found: list[tuple[str, str]] = []
+    resources = provider_settings.RESOURCES
+    if not isinstance(resources, (list, tuple)) or not all(isinstance(r, str) for r in resources):
+        return [("RESOURCES", "RESOURCES must be a list of URIs.")]
+    for resource in resources:
+        problem = resource_uri_problem(resource)
+        if problem:
+            found.append(("RESOURCES", problem))
+    audience = provider_settings.RESOURCE_SERVER_AUDIENCE
+    if audience is not None:
+        problem = resource_uri_problem(audience) if isinstance(audience, str) else "It must be a URI."
+        if problem:
+            found.append(("RESOURCE_SERVER_AUDIENCE", problem))
+    return found
+
+
+# (condition, message, hint, id) for dynamic registration and client metadata documents.
+def _registration_rules() -> list[tuple[bool, str, str, str]]:
+    from .server.registration import MODES
+
+    mode = provider_settings.DYNAMIC_REGISTRATION
+    grant_types = provider_settings.REGISTRATION_GRANT_TYPES
+    outside = [g for g in grant_types if g not in provider_settings.GRANT_TYPES or g in LEGACY_GRANT_TYPES]
+    return [
+        (
+            mode is not None and mode not in MODES,
+            f"OAUTH_PROVIDER['DYNAMIC_REGISTRATION'] is {mode!r}.",
+            f"Set it to None (off) or one of: {', '.join(repr(m) for m in MODES)}.",
+            "oauth_provider.E052",
+        ),
+        (
+            bool(outside),
+            f"OAUTH_PROVIDER['REGISTRATION_GRANT_TYPES'] names {', '.join(map(str, outside))}, which "
+            "self-registered clients cannot use (not in GRANT_TYPES, or a legacy grant).",
+            "List only grant types from GRANT_TYPES, without password and implicit.",
+            "oauth_provider.E053",
+        ),
+        (
+            bool(provider_settings.CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE_ADDRESSES)
+            and not settings.DEBUG,
+            "OAUTH_PROVIDER['CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE_ADDRESSES'] is on outside DEBUG: any "
+            "client can make this server fetch URLs on its private network.",
+            "Turn it off; it is for development only.",
+            "oauth_provider.W050",
+        ),
+    ]
+
+
+@register(Tags.security)
+def check_resources_and_registration(app_configs: Any, **kwargs: Any) -> list:
+    """Resource indicators (RFC 8707), dynamic registration (RFC 7591), client ID metadata documents."""
+    problems: list = [
+        Error(
+            f"OAUTH_PROVIDER[{setting!r}]: {problem}",
+            hint="Resource identifiers are absolute URIs with a host and no fragment, e.g. "
+            "'https://api.example.com/mcp' (RFC 8707 §2).",
+            id="oauth_provider.E050" if setting == "RESOURCES" else "oauth_provider.E051",
+        )
+        for setting, problem in _resource_problems()
+    ]
+    for failed, message, hint, check_id in _registration_rules():
+        if failed:
+            kind = Warning if ".W" in check_id else Error
+            problems.append(kind(message, hint=hint, id=check_id))
+    return problems
