@@ -187,9 +187,11 @@ def test_confidential_clients_can_be_refused(open_registration, settings):
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "REGISTRATION_CONFIDENTIAL_CLIENTS": False}
     response = register({**NATIVE_APP, "token_endpoint_auth_method": "client_secret_post"})
     assert response.json()["error"] == "invalid_client_metadata"
-    # RFC 7591 §2: the default method is client_secret_basic, a confidential client.
+    # RFC 7591 §2's default, client_secret_basic, is replaced by "none" (§3.2.1), and said so.
     data = {key: value for key, value in NATIVE_APP.items() if key != "token_endpoint_auth_method"}
-    assert register(data).json()["error"] == "invalid_client_metadata"
+    body = register(data).json()
+    assert body["token_endpoint_auth_method"] == "none"
+    assert Applications().get(client_id=body["client_id"]).client_type == "public"
 
 
 @pytest.mark.parametrize(

@@ -171,7 +171,10 @@ def parse_client_metadata(data: Any, policy: MetadataPolicy, *, public_only: boo
     :class:`~oauth_provider.core.errors.InvalidClientMetadata`."""
     if not isinstance(data, dict):
         raise InvalidClientMetadata("The client metadata must be a JSON object.")
-    method = data.get("token_endpoint_auth_method", "none" if public_only else "client_secret_basic")
+    # RFC 7591 §2: the default is client_secret_basic; where only public clients may register,
+    # the server substitutes "none" (§3.2.1 lets it), and says so in its answer.
+    public = public_only or not policy.confidential_allowed
+    method = data.get("token_endpoint_auth_method", "none" if public else "client_secret_basic")
     if method not in AUTH_METHODS:
         raise InvalidClientMetadata(
             f"token_endpoint_auth_method must be one of: {', '.join(AUTH_METHODS)}."
