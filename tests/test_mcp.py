@@ -12,11 +12,16 @@ PostgreSQL with ``TEST_DATABASE=postgres``.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
+import os
+import secrets
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import pytest
@@ -28,15 +33,31 @@ from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAu
 from pydantic import AnyUrl
 
 from .demo_servers import Demo, free_port, running_demo
+from .document_server import Route, self_signed_certificate, serving_documents
 
 ALICE = ("alice", "alice-demo-password")
 TIMEOUT = 20  # seconds, for each HTTP request the browser side makes
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[Demo]:
-    with running_demo(tmp_path_factory.mktemp("mcp-demo")) as running:
-        yield running
+def tls(tmp_path_factory) -> tuple[Path, Path]:
+    """A certificate for the https server of the client metadata document test."""
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, tls) -> Iterator[Demo]:
+    # The demo trusts the test's certificate (and no other: it fetches nothing else over https).
+    previous = os.environ.get("SSL_CERT_FILE")
+    os.environ["SSL_CERT_FILE"] = str(tls[0])
+    try:
+        with running_demo(tmp_path_factory.mktemp("mcp-demo")) as running:
+            yield running
+    finally:
+        if previous is None:
+            del os.environ["SSL_CERT_FILE"]
+        else:
+            os.environ["SSL_CERT_FILE"] = previous
 
 
 class Forms(HTMLParser):
@@ -220,10 +241,6 @@ def test_token_for_another_resource_is_refused(demo):
         },
         timeout=TIMEOUT,
     ).json()
-    import base64
-    import hashlib
-    import secrets
-
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     params = {
@@ -274,5 +291,41 @@ def test_token_for_another_resource_is_refused(demo):
     assert parse_qs(urlsplit(page.headers["Location"]).query)["error"] == ["invalid_target"]
 
 
-def _unused(*_: Any) -> None:  # keeps urljoin imported for the metadata document test
-    urljoin("", "")
+def test_sdk_uses_a_client_id_metadata_document(demo, tls):
+    """The SDK's client_metadata_url: its client_id is the URL of a document the test serves
+    over https; the demo fetches it (private addresses are allowed in the demo only)."""
+    person = Person(*ALICE)
+    storage = MemoryStorage()
+    with serving_documents(tls) as documents:
+        url = documents.url("/agent/client.json")
+
+        async def run() -> dict[str, Any]:
+            # The redirect URI is picked inside connect_and_call: serve the document lazily.
+            original = Person.authorize
+
+            def authorize(self: Person, authorization_url: str) -> str:
+                query = parse_qs(urlsplit(authorization_url).query)
+                documents.routes["/agent/client.json"] = Route.document(
+                    {
+                        "client_id": url,
+                        "client_name": "Document Agent",
+                        "redirect_uris": query["redirect_uri"],
+                        "token_endpoint_auth_method": "none",
+                        "grant_types": ["authorization_code", "refresh_token"],
+                        "response_types": ["code"],
+                        "scope": "bookings:read",
+                    },
+                    **{"Cache-Control": "max-age=300"},
+                )
+                return original(self, authorization_url)
+
+            person.authorize = authorize.__get__(person)  # type: ignore[method-assign]
+            return await connect_and_call(demo, person, storage, client_metadata_url=url)
+
+        result = asyncio.run(run())
+        assert documents.hits["/agent/client.json"] == 1
+    assert storage.client_info is not None and storage.client_info.client_id == url
+    assert len(result_data(result["bookings"])) == 2
+    # The consent page names the document's domain, and the name it claims.
+    assert "oauth-client-domain" in person.consent_pages[0]
+    assert "Document Agent" in person.consent_pages[0]
