@@ -17,7 +17,7 @@ from oauth_provider.server.metadata_documents import (
     url_problem,
 )
 
-from .conftest import pkce_pair, query_of
+from .conftest import pkce_pair
 from .document_server import Route, serving_documents
 
 PATH = "/agent/client.json"
