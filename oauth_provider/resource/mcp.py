@@ -1,5 +1,5 @@
 """An MCP server (the official MCP Python SDK's ``MCPServer``) served by a Django view and
-protected by bearer tokens, as the MCP authorization spec asks of a resource server.
+protected by bearer tokens, as the MCP authorization spec asks of a resource server::
 
     from mcp.server import MCPServer
     from oauth_provider.resource.mcp import caller, mcp_view

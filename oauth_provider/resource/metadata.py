@@ -1,11 +1,11 @@
 """Protected resource metadata (RFC 9728): the document that tells a client which
 authorization server issues tokens for this resource server, and with which scopes.
 
-Serve it next to the resource it describes::
+Serve it next to the resource it describes (at ``/.well-known/oauth-protected-resource/mcp``)::
 
     urlpatterns = [
         path("mcp", mcp_view),
-        *protected_resource_metadata_urls("mcp"),  # /.well-known/oauth-protected-resource/mcp
+        *protected_resource_metadata_urls("mcp"),
     ]
 
 and set ``RESOURCE_SERVER_AUDIENCE`` to the resource's URL: 401 challenges then carry its
