@@ -355,7 +355,8 @@ def test_admin_lists_registration_source_and_disables_in_bulk(open_registration,
         register(NATIVE_APP)
     listing = admin_client.get("/admin/oauth_provider/application/?registration_source__exact=dcr")
     assert listing.status_code == 200
-    assert b"Dynamic Client Registration" in listing.content
+    assert b"Dynamic Client Registration" in listing.content  # the filter
+    assert listing.content.count(b"Public (dcr)") == 2  # the client type column
     assert listing.context["cl"].result_count == 2
     ids = list(Applications().values_list("pk", flat=True))
     admin_client.post(

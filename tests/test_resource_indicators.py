@@ -25,12 +25,12 @@ def resources(settings):
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "RESOURCES": [MCP, REPORTS]}
 
 
-def authorize(flow, client, resources, challenge, **extra):
+def authorize(flow, client, resources, challenge, scope="read", **extra):
     params = [
         ("response_type", "code"),
         ("client_id", client.client_id),
         ("redirect_uri", client.redirect_uri_list[0]),
-        ("scope", "read"),
+        ("scope", scope),
         ("state", "st4te"),
         ("code_challenge", challenge),
         ("code_challenge_method", "S256"),
@@ -40,9 +40,9 @@ def authorize(flow, client, resources, challenge, **extra):
     return flow.browser.get(reverse("oauth_provider:authorize") + "?" + urlencode(params))
 
 
-def code_for(flow, client, resources):
+def code_for(flow, client, resources, scope="read"):
     verifier, challenge = pkce_pair()
-    page = authorize(flow, client, resources, challenge)
+    page = authorize(flow, client, resources, challenge, scope, nonce="n0nce")
     assert page.status_code == 200, page.content
     answer = flow.consent(page)
     assert answer.status_code == 302
@@ -73,6 +73,18 @@ def test_resource_is_recorded_on_code_and_token_2(flow, confidential_client):
     token = get_access_token_model().objects.get()
     assert token.resource == MCP
     assert get_refresh_token_model().objects.get().resource == MCP
+
+
+def test_resource_with_openid_connect(flow, confidential_client, openid_connect):
+    """The OpenID Connect code flow (its own oauthlib grant) checks and records resources too."""
+    code, verifier = code_for(flow, confidential_client, [MCP], scope="openid read")
+    response = exchange(flow, confidential_client, code, verifier)
+    assert response.status_code == 200, response.content
+    assert "id_token" in response.json()
+    assert get_access_token_model().objects.get().resource == MCP
+    _, challenge = pkce_pair()
+    page = authorize(flow, confidential_client, [ELSEWHERE], challenge, "openid read", nonce="other")
+    assert query_of(page["Location"])["error"] == "invalid_target"
 
 
 def test_consent_page_names_the_resources(flow, confidential_client):

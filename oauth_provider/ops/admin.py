@@ -117,9 +117,8 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "client_id",
-        "client_type",
+        "type_and_source",
         "grant_type_lines",
-        "registration_source",
         "is_active",
         "created_on",
     )
@@ -133,6 +132,14 @@ class ApplicationAdmin(admin.ModelAdmin):
     actions = ["rotate_secret", "revoke_tokens", "disable"]
     # django-oauth-toolkit's get_absolute_url() names a URL this package does not serve.
     view_on_site = False
+
+    @admin.display(description=_("client type"), ordering="client_type")
+    def type_and_source(self, obj: Application) -> str:
+        """The client type, and how a client registered itself: dcr (RFC 7591) or cimd (a
+        client ID metadata document); nothing for clients an operator registered."""
+        if obj.registration_source in ("", "manual"):
+            return obj.get_client_type_display()
+        return f"{obj.get_client_type_display()} ({obj.registration_source})"
 
     @admin.display(description=_("grant types"), ordering="grant_types")
     def grant_type_lines(self, obj: Application) -> str:
