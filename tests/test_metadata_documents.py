@@ -200,6 +200,16 @@ def test_redirect_uri_outside_the_document_is_refused(documents, owner):
     assert "Location" not in page
 
 
+def test_document_clients_stop_when_the_feature_is_turned_off(documents, owner, settings):
+    url = documents.url(PATH)
+    documents.routes[PATH] = Route.document(document(url))
+    assert authorize(owner, url)[1].status_code == 200
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "CLIENT_ID_METADATA_DOCUMENTS": False}
+    _, page = authorize(owner, url)
+    assert page.status_code == 400
+    assert documents.hits[PATH] == 1
+
+
 def test_disabled_document_client_stays_disabled(documents, owner):
     url = documents.url(PATH)
     documents.routes[PATH] = Route.document(document(url))

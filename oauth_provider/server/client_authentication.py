@@ -86,6 +86,9 @@ def load_client(client_id: str):
     if metadata_documents.applies_to(client_id):
         # A client ID metadata document's client: fetched when unknown or stale.
         client = metadata_documents.resolve_client(client_id, client)
+    elif client is not None and client.registration_source == metadata_documents.CIMD:
+        # Metadata documents were turned off: their clients stop with them.
+        return None
     if client is None or not client.is_usable(None):
         return None
     return client
