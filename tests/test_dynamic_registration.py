@@ -315,8 +315,16 @@ def test_read_registration_rfc7592_2_1(open_registration):
     body = register(NATIVE_APP).json()
     response = manage("get", body, body["registration_access_token"])
     assert response.status_code == 200
-    assert response.json()["client_id"] == body["client_id"]
-    assert response.json()["redirect_uris"] == NATIVE_APP["redirect_uris"]
+    assert response["Cache-Control"] == "no-store"
+    answer = response.json()
+    assert answer["client_id"] == body["client_id"]
+    assert answer["redirect_uris"] == NATIVE_APP["redirect_uris"]
+    assert answer["registration_client_uri"] == body["registration_client_uri"]
+    # RFC 7592 §3: a registration access token in every answer; only a hash is kept, so a new
+    # one, and the old one stops working (§2.1).
+    assert answer["registration_access_token"] != body["registration_access_token"]
+    assert manage("get", body, body["registration_access_token"]).status_code == 401
+    assert manage("get", body, answer["registration_access_token"]).status_code == 200
     assert manage("get", body, "wrong").status_code == 401
 
 
@@ -327,6 +335,7 @@ def test_update_registration_rfc7592_2_2(open_registration):
     response = manage("put", body, token, new)
     assert response.status_code == 200, response.content
     assert Applications().get().redirect_uri_list == ["http://127.0.0.1:9/cb"]
+    token = response.json()["registration_access_token"]
     bad = manage("put", body, token, {**new, "redirect_uris": ["http://evil.example/"]})
     assert bad.json()["error"] == "invalid_redirect_uri"
     assert Applications().get().redirect_uri_list == ["http://127.0.0.1:9/cb"]

@@ -27,6 +27,7 @@ from ..storage.models import InitialAccessToken
 __all__ = [
     "MODES",
     "client_metadata_of",
+    "new_registration_access_token",
     "create_initial_access_token",
     "delete_registration",
     "register",
@@ -98,6 +99,18 @@ def _as_registration_error(error: ValidationError) -> InvalidClientMetadata | In
 def _registration_access_token(application: Any) -> str:
     value = secrets.token_urlsafe(32)
     application.registration_access_token = hash_token(value)
+    return value
+
+
+def new_registration_access_token(application: Any) -> str:
+    """Replace a client's registration access token and return the new one. RFC 7592 §3
+    requires the token in every client information response, and only its hash is kept:
+    each response carries a new one, and the old one stops working (§2.1 lets the server
+    rotate it)."""
+    value = _registration_access_token(application)
+    type(application).objects.filter(pk=application.pk).update(
+        registration_access_token=application.registration_access_token
+    )
     return value
 
 

@@ -144,12 +144,15 @@ class ClientConfigurationView(_Endpoint):
 
     def get(self, request: HttpRequest, client_id: str) -> HttpResponse:
         application = self.client(request, client_id)
-        return _registered(request, application, registration.client_metadata_of(application), 200)
+        token = registration.new_registration_access_token(application)
+        metadata = registration.client_metadata_of(application)
+        return _registered(request, application, metadata, 200, registration_access_token=token)
 
     def put(self, request: HttpRequest, client_id: str) -> HttpResponse:
         application = self.client(request, client_id)
         application, metadata = registration.update_registration(application, _json_body(request))
-        return _registered(request, application, metadata, 200)
+        token = registration.new_registration_access_token(application)
+        return _registered(request, application, metadata, 200, registration_access_token=token)
 
     def delete(self, request: HttpRequest, client_id: str) -> HttpResponse:
         registration.delete_registration(self.client(request, client_id))
