@@ -419,8 +419,10 @@ def _audience_problems(name: str) -> list[str]:
     value = getattr(provider_settings, name)
     if value is None:
         return []
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
-        return [f"OAUTH_PROVIDER[{name!r}] must be a non-empty list of URIs or None."]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not value:
+        return [f"OAUTH_PROVIDER[{name!r}] must be a URI, a non-empty list of URIs, or None."]
     errors = (audience_error(str(uri)) for uri in value)
     return [f"OAUTH_PROVIDER[{name!r}]: {error}" for error in errors if error]
 
@@ -439,9 +441,8 @@ def check_jwt_access_tokens(app_configs: Any, **kwargs: Any) -> list:
                 id="oauth_provider.E020",
             )
         )
-    messages = _audience_problems("RESOURCE_SERVER_AUDIENCE") + _audience_problems(
-        "JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE"
-    )
+    # RESOURCE_SERVER_AUDIENCE is checked with the resource indicators (E051).
+    messages = _audience_problems("JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE")
     unknown = [alg for alg in provider_settings.RESOURCE_SERVER_JWT_ALGORITHMS or [] if alg not in ALGORITHMS]
     if unknown:
         messages.append(f"OAUTH_PROVIDER['RESOURCE_SERVER_JWT_ALGORITHMS'] has unsupported {unknown}.")
@@ -490,3 +491,79 @@ def check_jwt_lifetime(app_configs: Any, **kwargs: Any) -> list:
             id="oauth_provider.W021",
         )
     ]
+
+
+def _resource_problems() -> list[tuple[str, str]]:
+    """(setting, problem) for each malformed resource identifier (RFC 8707 §2)."""
+    from .core.resources import resource_uri_problem
+
+    found: list[tuple[str, str]] = []
+    resources = provider_settings.RESOURCES
+    if not isinstance(resources, (list, tuple)) or not all(isinstance(r, str) for r in resources):
+        return [("RESOURCES", "RESOURCES must be a list of URIs.")]
+    for resource in resources:
+        problem = resource_uri_problem(resource)
+        if problem:
+            found.append(("RESOURCES", problem))
+    audience = provider_settings.RESOURCE_SERVER_AUDIENCE
+    if audience is not None:
+        audiences = [audience] if isinstance(audience, str) else audience
+        if not isinstance(audiences, (list, tuple)) or not audiences:
+            found.append(("RESOURCE_SERVER_AUDIENCE", "It must be a URI or a non-empty list of URIs."))
+        else:
+            for value in audiences:
+                problem = resource_uri_problem(value) if isinstance(value, str) else "It must be a URI."
+                if problem:
+                    found.append(("RESOURCE_SERVER_AUDIENCE", problem))
+    return found
+
+
+# (condition, message, hint, id) for dynamic registration and client metadata documents.
+def _registration_rules() -> list[tuple[bool, str, str, str]]:
+    from .server.registration import MODES
+
+    mode = provider_settings.DYNAMIC_REGISTRATION
+    grant_types = provider_settings.REGISTRATION_GRANT_TYPES
+    outside = [g for g in grant_types if g not in provider_settings.GRANT_TYPES or g in LEGACY_GRANT_TYPES]
+    return [
+        (
+            mode is not None and mode not in MODES,
+            f"OAUTH_PROVIDER['DYNAMIC_REGISTRATION'] is {mode!r}.",
+            f"Set it to None (off) or one of: {', '.join(repr(m) for m in MODES)}.",
+            "oauth_provider.E052",
+        ),
+        (
+            bool(outside),
+            f"OAUTH_PROVIDER['REGISTRATION_GRANT_TYPES'] names {', '.join(map(str, outside))}, which "
+            "self-registered clients cannot use (not in GRANT_TYPES, or a legacy grant).",
+            "List only grant types from GRANT_TYPES, without password and implicit.",
+            "oauth_provider.E053",
+        ),
+        (
+            bool(provider_settings.CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE_ADDRESSES)
+            and not settings.DEBUG,
+            "OAUTH_PROVIDER['CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE_ADDRESSES'] is on outside DEBUG: any "
+            "client can make this server fetch URLs on its private network.",
+            "Turn it off; it is for development only.",
+            "oauth_provider.W050",
+        ),
+    ]
+
+
+@register(Tags.security)
+def check_resources_and_registration(app_configs: Any, **kwargs: Any) -> list:
+    """Resource indicators (RFC 8707), dynamic registration (RFC 7591), client ID metadata documents."""
+    problems: list = [
+        Error(
+            f"OAUTH_PROVIDER[{setting!r}]: {problem}",
+            hint="Resource identifiers are absolute URIs with a host and no fragment, e.g. "
+            "'https://api.example.com/mcp' (RFC 8707 §2).",
+            id="oauth_provider.E050" if setting == "RESOURCES" else "oauth_provider.E051",
+        )
+        for setting, problem in _resource_problems()
+    ]
+    for failed, message, hint, check_id in _registration_rules():
+        if failed:
+            kind = Warning if ".W" in check_id else Error
+            problems.append(kind(message, hint=hint, id=check_id))
+    return problems

@@ -40,6 +40,7 @@ def application_form(**overrides) -> dict:
         "grant_types": ["authorization_code", "refresh_token"],
         "redirect_uris": "https://bookings.example/callback",
         "allowed_scopes": "read",
+        "allowed_resources": "",
         "description": "",
         "homepage_url": "",
         "logo_url": "",

@@ -43,6 +43,7 @@ COMMANDS = [
     "oauth_provider_activate_signing_key",
     "oauth_provider_clear_expired",
     "oauth_provider_create_client",
+    "oauth_provider_create_initial_access_token",
     "oauth_provider_create_signing_key",
     "oauth_provider_disable_client",
     "oauth_provider_list_signing_keys",

@@ -607,8 +607,8 @@ def test_checks_pass_by_default_and_when_configured(settings):
     ("values", "expected"),
     [
         ({"RESOURCE_SERVER_JWT": True}, "oauth_provider.E020"),
-        ({"RESOURCE_SERVER_AUDIENCE": "https://api.example"}, "oauth_provider.E021"),
-        ({"RESOURCE_SERVER_AUDIENCE": ["api.example"]}, "oauth_provider.E021"),
+        ({"JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE": ["api.example"]}, "oauth_provider.E021"),
+        ({"JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE": []}, "oauth_provider.E021"),
         ({"JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE": ["https://api.example#x"]}, "oauth_provider.E021"),
         ({"RESOURCE_SERVER_JWT_ALGORITHMS": ["HS256"]}, "oauth_provider.E021"),
         ({"JWT_DENYLIST_CACHE_ALIAS": "nowhere"}, "oauth_provider.E022"),
@@ -625,6 +625,27 @@ def test_checks_pass_by_default_and_when_configured(settings):
 )
 def test_checks_report_each_problem(settings, values, expected):
     assert check_ids(settings, **values) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("audience", "expected"),
+    [
+        ("https://api.example", []),
+        (["https://api.example", "https://other.example"], []),
+        (["api.example"], ["oauth_provider.E051"]),
+        ([], ["oauth_provider.E051"]),
+    ],
+)
+def test_the_resource_servers_audience_is_one_uri_or_several(settings, audience, expected):
+    """One setting for opaque and JWT access tokens (docs/settings.rst), checked once (E051)."""
+    from oauth_provider.checks import check_resources_and_registration
+
+    settings.OAUTH_PROVIDER = {
+        "SCOPES": settings.OAUTH_PROVIDER["SCOPES"],
+        "RESOURCE_SERVER_AUDIENCE": audience,
+    }
+    assert [problem.id for problem in check_resources_and_registration(None)] == expected
+    assert check_ids(settings, RESOURCE_SERVER_AUDIENCE=audience) == []
 
 
 def test_a_separate_resource_server_needs_none_of_the_authorization_endpoint_s_middleware(settings):

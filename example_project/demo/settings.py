@@ -113,6 +113,16 @@ OAUTH_PROVIDER = {
     # "Sign in with Hotel Booking" on the partner app (docs/oidc.rst). seed_demo creates the
     # first signing key; the demo users' names and email addresses are the claims.
     "OIDC_ENABLED": True,
+    # The MCP endpoint (hotels/mcp_server.py) is a resource of its own: MCP clients name it in
+    # `resource` (RFC 8707) and register themselves, by dynamic registration (RFC 7591) or a
+    # client ID metadata document, as public clients that may only read bookings.
+    "RESOURCES": [credentials.MCP_URL],
+    "DYNAMIC_REGISTRATION": "open",
+    "REGISTRATION_SCOPES": credentials.MCP_SCOPES,
+    "REGISTRATION_CONFIDENTIAL_CLIENTS": False,
+    "CLIENT_ID_METADATA_DOCUMENTS": True,
+    # Local demo only: lets a client metadata document be served from this machine.
+    "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE_ADDRESSES": DEBUG,
 }
 
 REST_FRAMEWORK = {

@@ -14,6 +14,7 @@ server (``oauth_provider.server``).
 
 from .authentication import BearerTokenAuthentication
 from .decorators import ScopeRequiredMixin, require_scopes
+from .metadata import ProtectedResourceMetadataView, protected_resource_metadata_urls
 from .permissions import (
     IsAuthenticatedOrTokenHasScope,
     TokenHasMethodScope,
@@ -28,12 +29,14 @@ __all__ = [
     "AccessTokenInfo",
     "BearerTokenAuthentication",
     "IsAuthenticatedOrTokenHasScope",
+    "ProtectedResourceMetadataView",
     "ScopeRequiredMixin",
     "TokenHasMethodScope",
     "TokenHasResourceOwner",
     "TokenHasScope",
     "TokenIsClientOnly",
     "check_scopes",
+    "protected_resource_metadata_urls",
     "require_scopes",
     "validate_access_token",
 ]

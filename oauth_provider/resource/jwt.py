@@ -187,9 +187,10 @@ def expected_audience(audience: str | Iterable[str] | None = None) -> list[str]:
     if audience is None:
         accepted = _derived.get("audience")
         if accepted is None:
-            accepted = _derived["audience"] = tuple(
-                str(value) for value in provider_settings.RESOURCE_SERVER_AUDIENCE or [_issuer()]
-            )
+            configured = provider_settings.RESOURCE_SERVER_AUDIENCE or [_issuer()]
+            if isinstance(configured, str):
+                configured = [configured]
+            accepted = _derived["audience"] = tuple(str(value) for value in configured)
         return list(accepted)
     if isinstance(audience, str):
         return [audience]

@@ -25,6 +25,9 @@ class AccessTokenInfo:
     token: Any = None
     #: The introspection response, or a JWT access token's verified claims.
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The resource URIs the token was issued for (RFC 8707; ``aud`` in introspection);
+    #: empty when the client named none.
+    audience: frozenset[str] = frozenset()
 
     @property
     def application(self) -> Any:

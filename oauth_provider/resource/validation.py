@@ -1,39 +1,86 @@
-"""Validating a bearer token and its scopes: a JWT access token by its signature when
-``RESOURCE_SERVER_JWT`` is on (``jwt.py``); any other token locally, or through the
-authorization server's introspection endpoint when ``INTROSPECTION_URL`` is set."""
+"""Validating a bearer token, its audience and its scopes: a JWT access token by its
+signature when ``RESOURCE_SERVER_JWT`` is on (``jwt.py``); any other token locally, or
+through the authorization server's introspection endpoint when ``INTROSPECTION_URL`` is set."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..core.errors import InsufficientScope
+from ..core.errors import InsufficientScope, InvalidToken
 from ..core.jwt_access_tokens import looks_like_jwt
+from ..core.resources import protected_resource_metadata_url
 from ..settings import provider_settings
 from .jwt import verify_jwt_access_token
 from .local import validate_locally
 from .remote import introspect_remotely
 from .tokens import AccessTokenInfo
 
-__all__ = ["check_scopes", "validate_access_token"]
+__all__ = [
+    "Audience",
+    "check_audience",
+    "check_scopes",
+    "expected_audience",
+    "resource_metadata_for",
+    "validate_access_token",
+]
+
+#: ``audience=`` left out: ``RESOURCE_SERVER_AUDIENCE`` applies.
+SITE_AUDIENCE = ""
+
+#: One resource identifier, several (any one will do), ``SITE_AUDIENCE`` or ``None`` (any).
+Audience = str | Iterable[str] | None
+
+
+def expected_audience(audience: Audience = SITE_AUDIENCE) -> list[str] | None:
+    """The audiences a token may name to be accepted (any one will do): ``audience``, or
+    ``RESOURCE_SERVER_AUDIENCE`` when it is left out; ``None`` means any."""
+    if audience == SITE_AUDIENCE:
+        audience = provider_settings.RESOURCE_SERVER_AUDIENCE or None
+    if audience is None:
+        return None
+    return [audience] if isinstance(audience, str) else [str(value) for value in audience]
+
+
+def resource_metadata_for(audience: Audience = SITE_AUDIENCE) -> str | None:
+    """The protected resource metadata URL (RFC 9728 §3.1) of the expected audience, for the
+    ``resource_metadata`` of 401 challenges; ``None`` when no audience is expected."""
+    expected = expected_audience(audience)
+    return protected_resource_metadata_url(expected[0]) if expected else None
+
+
+def check_audience(info: AccessTokenInfo, audience: list[str] | None) -> None:
+    """Raise :class:`~oauth_provider.core.errors.InvalidToken` unless the token was issued
+    for one of ``audience`` (RFC 8707 §2; the MCP authorization spec requires the check)."""
+    if audience is None or any(value in info.audience for value in audience):
+        return
+    wanted = " ".join(audience)
+    if not info.audience:
+        raise InvalidToken(f"The access token names no resource; ask for one with resource={wanted}.")
+    raise InvalidToken(f"The access token was issued for another resource, not {wanted}.")
 
 
 def validate_access_token(
-    value: str, *, use_cache: bool = True, audience: str | Iterable[str] | None = None
+    value: str, *, use_cache: bool = True, audience: Audience = SITE_AUDIENCE
 ) -> AccessTokenInfo:
     """The access token ``value``, validated; raises :class:`~oauth_provider.core.errors.InvalidToken`
     (or ``AuthorizationServerUnavailable`` in remote mode).
 
-    With ``RESOURCE_SERVER_JWT`` on, a JWT is verified by its signature, and must name
-    ``audience`` (one URI or several; default ``RESOURCE_SERVER_AUDIENCE``) in its ``aud``.
-    Locally, a token validated in the last ``ACCESS_TOKEN_CACHE_SECONDS`` is checked
-    again without a query, unless ``use_cache`` is false.
+    ``audience``: the resource identifier(s) the token must have been issued for (RFC 8707);
+    left out, ``RESOURCE_SERVER_AUDIENCE``; ``None``, any. A JWT access token always names
+    an audience (RFC 9068 §4): with none expected here, it must name the issuer. Locally, a
+    token validated in the last ``ACCESS_TOKEN_CACHE_SECONDS`` is checked again without a
+    query, unless ``use_cache`` is false.
     """
+    expected = expected_audience(audience)
     if provider_settings.RESOURCE_SERVER_JWT and looks_like_jwt(value):
         # Never looked up as well: a JWT that fails here is refused (RFC 9068 §4).
-        return verify_jwt_access_token(value, audience=audience)
+        return verify_jwt_access_token(value, audience=expected)
     if provider_settings.INTROSPECTION_URL:
-        return introspect_remotely(value)
-    return validate_locally(value, use_cache=use_cache)
+        info = introspect_remotely(value)
+    else:
+        info = validate_locally(value, use_cache=use_cache)
+    check_audience(info, expected)
+    return info
 
 
 def check_scopes(info: AccessTokenInfo, required: Iterable[str]) -> None:

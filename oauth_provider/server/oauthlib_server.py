@@ -14,6 +14,7 @@ from oauthlib.openid import Server as OAuthlibOpenIDServer
 
 from ..core import pkce
 from ..settings import provider_settings
+from .resource_indicators import attach_resource_checks
 
 __all__ = [
     "OpenIDServer",
@@ -140,6 +141,7 @@ class Server(OmitEmptyParameters, OAuthlibServer):
         self.grant_types.pop("urn:ietf:params:oauth:grant-type:device_code", None)
         self.auth_grant.custom_validators.post_auth.append(check_pkce_challenge)
         self.auth_grant.custom_validators.post_token.append(check_pkce_downgrade)
+        attach_resource_checks(self)
 
 
 class OpenIDServer(OmitEmptyParameters, OAuthlibOpenIDServer):
@@ -159,4 +161,5 @@ class OpenIDServer(OmitEmptyParameters, OAuthlibOpenIDServer):
         for grant in (self.auth_grant, self.openid_connect_auth):
             grant.custom_validators.post_auth.append(check_pkce_challenge)
             grant.custom_validators.post_token.append(check_pkce_downgrade)
+        attach_resource_checks(self)
         self._tokens.pop("JWT", None)

@@ -26,6 +26,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from ..core import signals
 from ..core.grant_types import LEGACY_GRANT_TYPES, RESPONSE_TYPES, GrantType, supported_response_types
 from ..core.hashing import hash_token
+from ..core.resources import join_resources
 from ..settings import provider_settings
 from ..storage import jwt_denylist, revocation, token_cache, transactions
 from ..storage.token_store import AlreadyUsed, NewTokens, token_store
@@ -176,6 +177,8 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             # OpenID Connect Core §3.1.2.1 and §2: for the ID token of the exchange.
             nonce=getattr(request, "nonce", None) or "",
             auth_time=_login_time(getattr(request, "auth_time", None)),
+            # RFC 8707: the audience of the tokens this code is exchanged for.
+            resource=join_resources(getattr(request, "resources", None) or []),
         )
 
     def _grant(self, code: str, request: Request):
@@ -308,6 +311,8 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             id_token=self._save_id_token_row(request),
             # A JWT access token's jti (server/jwt_access_tokens.py), for the denylist.
             jti=getattr(request, "access_token_jti", None) or "",
+            # RFC 8707: the token's audience, checked by resource servers (resource_indicators.py).
+            resource=join_resources(getattr(request, "resources", None) or []),
         )
         set_token_value(access_token, token["access_token"])
         refresh_token = None
@@ -317,6 +322,8 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
                 application=request.client,
                 token_family=family,
                 scope=token["scope"] if previous is None else previous.scope,
+                # A refresh may narrow the audience of its access token, never of the family.
+                resource=access_token.resource if previous is None else previous.resource,
                 auth_time=_login_time(getattr(request, "auth_time", None)),
             )
             set_token_value(refresh_token, token["refresh_token"])

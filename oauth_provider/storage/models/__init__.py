@@ -8,6 +8,7 @@ from .applications import Application
 from .audit import AuditEvent
 from .consents import Consent
 from .grants import Grant
+from .registration import InitialAccessToken
 from .signing_keys import SigningKey
 from .tokens import AccessToken, IDToken, RefreshToken
 
@@ -18,6 +19,7 @@ __all__ = [
     "Consent",
     "Grant",
     "IDToken",
+    "InitialAccessToken",
     "RefreshToken",
     "SigningKey",
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.generators import generate_client_id, generate_client_secret
 from oauth2_provider.models import AbstractApplication, ApplicationManager
 
 from ...core.claims import sector_identifier
@@ -16,6 +16,7 @@ from ...core.hashing import hash_client_secret, is_hashed_secret
 from ...core.jose import ALGORITHMS
 from ...core.jwt_access_tokens import audience_error
 from ...core.redirect_uris import origin_error, redirect_schemes, redirect_uri_error, redirect_uri_matches
+from ...core.resources import parse_resources, resource_uri_problem, site_resources
 from ...core.scopes import invalid_scope_tokens, known_scopes, parse_scope
 from ...settings import provider_settings
 
@@ -80,6 +81,30 @@ class Application(AbstractApplication):
         default=GrantType.AUTHORIZATION_CODE,
         help_text=_("Space-separated grant types this client may use."),
         verbose_name=_("grant types"),
+    )
+    client_id = models.CharField(
+        max_length=255,
+        unique=True,
+        default=generate_client_id,
+        db_index=True,
+        help_text=_("Generated, or the URL of the client's metadata document."),
+        verbose_name=_("client id"),
+    )
+    allowed_resources = models.TextField(
+        blank=True,
+        help_text=_(
+            "Space-separated resource URIs (RFC 8707) this client may get tokens for; empty means "
+            "every one in OAUTH_PROVIDER['RESOURCES']."
+        ),
+        verbose_name=_("allowed resources"),
+    )
+    registration_access_token = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_("SHA-256 of the token that manages this registration (RFC 7592); never the token."),
+        verbose_name=_("registration access token"),
     )
     allowed_scopes = models.TextField(
         blank=True,
@@ -200,6 +225,10 @@ class Application(AbstractApplication):
         return self.redirect_uris.split()
 
     @property
+    def allowed_resource_list(self) -> list[str]:
+        return parse_resources(self.allowed_resources)
+
+    @property
     def allowed_origin_list(self) -> list[str]:
         return self.allowed_origins.split()
 
@@ -295,6 +324,12 @@ class Application(AbstractApplication):
             message = origin_error(origin, provider_settings.ALLOW_HTTP_LOOPBACK_REDIRECT_URIS)
             if message:
                 errors.setdefault("allowed_origins", []).append(message)
+        for resource in self.allowed_resource_list:
+            message = resource_uri_problem(resource)
+            if not message and resource not in site_resources():
+                message = f"{resource} is not in OAUTH_PROVIDER['RESOURCES']."
+            if message:
+                errors.setdefault("allowed_resources", []).append(message)
         bad = invalid_scope_tokens(self.allowed_scope_list)
         unknown_scopes = [s for s in self.allowed_scope_list if s not in known_scopes()]
         if bad or unknown_scopes:

@@ -15,6 +15,12 @@ __all__ = ["AccessToken", "IDToken", "RefreshToken"]
 class AccessToken(AbstractAccessToken):
     """An access token (RFC 6749 §1.4). ``token`` is blank; ``token_checksum`` is the lookup key."""
 
+    resource = models.TextField(
+        blank=True,
+        default="",
+        help_text=_("Space-separated resource URIs the token is for: its audience (RFC 8707)."),
+        verbose_name=_("resource"),
+    )
     token_family = models.UUIDField(
         null=True,
         blank=True,
@@ -44,6 +50,12 @@ class RefreshToken(AbstractRefreshToken):
         blank=True,
         help_text=_("The scope the owner granted; a refresh may ask for this or less (RFC 6749 §6)."),
         verbose_name=_("scope"),
+    )
+    resource = models.TextField(
+        blank=True,
+        default="",
+        help_text=_("Resource URIs (RFC 8707) the tokens refreshed from this one may be for."),
+        verbose_name=_("resource"),
     )
     auth_time = models.DateTimeField(
         null=True,
