@@ -18,7 +18,9 @@ from joserfc.jwk import KeySet, RSAKey
 from oauth2_provider.models import get_access_token_model
 
 from oauth_provider.core import jose
+from oauth_provider.core.errors import InvalidToken
 from oauth_provider.core.jwt_access_tokens import access_token_claims, audience_error
+from oauth_provider.resource import validate_access_token
 from oauth_provider.storage import jwt_denylist, revocation, signing_keys
 from oauth_provider.storage.clients import disable_client
 
@@ -161,6 +163,31 @@ def test_audience_comes_first_from_the_requested_resources(jwt_client):
         resources = ["https://mcp.example/mcp"]
 
     assert jwt_audience(OAuthlibRequest(), jwt_client) == ["https://mcp.example/mcp"]
+
+
+def test_a_requested_resource_becomes_the_aud_that_resource_servers_check(flow, jwt_site, jwt_client):
+    """RFC 8707 end to end: ``resource`` on the token request is the JWT's ``aud`` (RFC 9068
+    §3), and a resource server accepts it only where it is that resource."""
+    mcp = "https://mcp.example/mcp"
+    jwt_site.OAUTH_PROVIDER = {**jwt_site.OAUTH_PROVIDER, "RESOURCES": [mcp, API]}
+    response = flow.token(
+        {"grant_type": "client_credentials", "scope": "read", "resource": mcp},
+        HTTP_AUTHORIZATION=basic_auth(jwt_client.client_id, CLIENT_SECRET),
+    )
+    assert response.status_code == 200, response.content
+    token = response.json()["access_token"]
+    assert header_and_claims(token)[1]["aud"] == mcp
+    assert validate_access_token(token, audience=mcp).client_id == jwt_client.client_id
+    with pytest.raises(InvalidToken, match="another audience"):
+        validate_access_token(token, audience=API)
+    jwt_site.OAUTH_PROVIDER = {**jwt_site.OAUTH_PROVIDER, "RESOURCE_SERVER_AUDIENCE": API}
+    with pytest.raises(InvalidToken):
+        validate_access_token(token)
+    unknown = flow.token(
+        {"grant_type": "client_credentials", "scope": "read", "resource": "https://evil.example/"},
+        HTTP_AUTHORIZATION=basic_auth(jwt_client.client_id, CLIENT_SECRET),
+    )
+    assert unknown.json()["error"] == "invalid_target"
 
 
 def test_jwt_lifetime_is_its_own_setting(flow, jwt_site, jwt_client):
