@@ -102,6 +102,16 @@ DEFAULTS: dict[str, Any] = {
     "INTROSPECTION_TIMEOUT_SECONDS": 5,
     # Create a local user for a token whose owner is unknown here (else AnonymousUser).
     "INTROSPECTION_CREATE_USERS": False,
+    # The device authorization grant (RFC 8628, docs/device.rst), on while GRANT_TYPES lists
+    # "urn:ietf:params:oauth:grant-type:device_code": how long a device code and its user
+    # code live, and the polling interval the device is told (RFC 8628 §3.2).
+    "DEVICE_CODE_EXPIRE_SECONDS": 600,
+    "DEVICE_CODE_INTERVAL_SECONDS": 5,
+    # Wrong user codes allowed per owner and per address in FAILED_ATTEMPTS_WINDOW_SECONDS
+    # before the verification page locks them out (RFC 8628 §5.1, brute force).
+    "DEVICE_USER_CODE_ATTEMPTS": 5,
+    # The page where the owner enters a user code.
+    "DEVICE_TEMPLATE": "oauth_provider/device.html",
     # Rate limits (DRF rate syntax), per client IP and per client id, checked before
     # any hashing or query. None or a missing endpoint means no limit.
     "RATE_LIMITS": {
@@ -109,6 +119,7 @@ DEFAULTS: dict[str, Any] = {
         "authorize": "120/minute",
         "revoke": "300/minute",
         "introspect": "1200/minute",
+        "device_authorization": "60/minute",
     },
     # Failed client authentications (per client id and IP) and failed password-grant
     # logins (per username and IP) allowed in the window before a lockout, which

@@ -39,6 +39,7 @@ EVENT_KEYS = {
     "client_disabled": {"application_id"},
     "consent_given": {"application_id", "user_id", "scope"},
     "consent_revoked": {"application_id", "user_id"},
+    "device_authorization_decided": {"application_id", "user_id", "approved", "scope"},
     "token_issued": {"application_id", "user_id", "grant_type", "client_type", "scope", "token_family"},
     "token_revoked": {"application_id", "user_id", "token_family", "tokens_revoked"},
     "refresh_token_reused": {"application_id", "token_family", "tokens_revoked"},
@@ -142,6 +143,25 @@ def consent_revoked(flow, audit, client, owner):
     return client.pk
 
 
+def device_authorization_decided(flow, audit, client, owner):
+    device = "urn:ietf:params:oauth:grant-type:device_code"
+    grants = [*settings.OAUTH_PROVIDER["GRANT_TYPES"], device]
+    tv = ApplicationFactory(grant_types=device, redirect_uris="")
+    with override_settings(OAUTH_PROVIDER={**settings.OAUTH_PROVIDER, "GRANT_TYPES": grants}):
+        started = flow.post(
+            "device_authorization",
+            {"scope": "read"},
+            HTTP_AUTHORIZATION=basic_auth(tv.client_id, CLIENT_SECRET),
+        ).json()
+        audit.hide(started["device_code"], started["user_code"], started["user_code"].replace("-", ""))
+        audit.start()
+        page = flow.browser.post("/oauth/device/", {"user_code": started["user_code"]})
+        assert page.status_code == 200
+        data = {"user_code": started["user_code"], "scope": "read", "step": "decide"}
+        assert b"oauth-device-denied" in flow.browser.post("/oauth/device/", data).content
+    return tv.pk
+
+
 def token_issued(flow, audit, client, owner):
     service = ApplicationFactory(grant_types="client_credentials", redirect_uris="")
     audit.start()
@@ -229,6 +249,7 @@ SCENARIOS: dict[str, Scenario] = {
         client_disabled,
         consent_given,
         consent_revoked,
+        device_authorization_decided,
         token_issued,
         token_revoked,
         refresh_token_reused,

@@ -168,3 +168,55 @@ def test_the_partner_reports_page_traces_rfc_6749_section_4_4(demo):
     assert re.findall(r'data-letter="([A-Z]?)"', page) == ["A", "B", "", ""]
     assert "Client Authentication" in page
     assert "code_verifier" not in page
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def test_the_tv_app_connects_with_the_device_grant(demo):
+    """RFC 8628 with a third-party client (oauthlib's DeviceClient through requests-oauthlib):
+    the TV app prints a code and polls; alice enters the code on the hotel site and approves;
+    the app gets its token and lists her bookings."""
+    tv = subprocess.Popen(
+        [*demo.command("tv_app", "--settings=partner.settings", "--wait=120")],
+        cwd=demo.cwd,
+        env=demo.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        printed = [tv.stdout.readline() for _ in range(3)]
+        code = re.search(r"enter the code: ([A-Z]{4}-[A-Z]{4})", printed[1]).group(1)
+        assert printed[0].strip() == f"To connect this TV, open {demo.as_url}/oauth/device/"
+        browser = requests.Session()
+        login = f"{demo.as_url}/accounts/login/"
+        browser.get(login, timeout=10)
+        browser.post(
+            login,
+            data={
+                "username": "alice",
+                "password": "alice-demo-password",
+                "csrfmiddlewaretoken": browser.cookies["hotel_csrftoken"],
+            },
+            headers={"Referer": login},
+            timeout=10,
+        )
+        page = f"{demo.as_url}/oauth/device/"
+        entered = browser.post(
+            page,
+            data={"user_code": code.lower(), "csrfmiddlewaretoken": browser.cookies["hotel_csrftoken"]},
+            headers={"Referer": page},
+            timeout=10,
+        )
+        assert entered.status_code == 200 and "Partner Travel TV app" in entered.text
+        decision = {**hidden_fields(entered.text), "approved_scopes": "bookings:read", "allow": "Authorize"}
+        approved = browser.post(page, data=decision, headers={"Referer": page}, timeout=10)
+        assert "oauth-device-approved" in approved.text
+        out, err = tv.communicate(timeout=120)
+    finally:
+        tv.kill()
+    assert tv.returncode == 0, err
+    assert "Connected. Access token" in out and "for bookings:read" in out
+    assert "Harbour View Hotel, room 101" in out

@@ -83,6 +83,13 @@ CLIENTS = {
         "grant_type": ["password", "refresh_token"],
         "scope": ["bookings:read"],
     },
+    "partner-tv": {
+        "name": "Partner Travel TV app",
+        "description": "A TV app: you connect it by typing the code it shows (device grant, RFC 8628).",
+        "client_type": "public",
+        "grant_type": ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
+        "scope": ["bookings:read"],
+    },
     "partner-implicit": {
         "name": "Partner Travel legacy page (implicit grant: discouraged)",
         "description": "Shows the implicit grant, which RFC 9700 says should not be used.",

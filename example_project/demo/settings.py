@@ -109,7 +109,15 @@ OAUTH_PROVIDER = {
     "RESOURCE_OWNER_SCOPES": "hotels.policy.grantable_scopes",
     # The demo shows every grant, so it turns on the two that RFC 9700 discourages (off by
     # default); only the clients registered for them (partner-cli, partner-implicit) may use them.
-    "GRANT_TYPES": ["authorization_code", "refresh_token", "client_credentials", "password", "implicit"],
+    # The device grant (RFC 8628, off by default) is on for the partner's TV app.
+    "GRANT_TYPES": [
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+        "password",
+        "implicit",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ],
     # "Sign in with Hotel Booking" on the partner app (docs/oidc.rst). seed_demo creates the
     # first signing key; the demo users' names and email addresses are the claims.
     "OIDC_ENABLED": True,

@@ -192,6 +192,10 @@ ERRORS_BY_CODE: dict[str, type[OAuthError]] = {
 EXTRA_DESCRIPTIONS = {
     "consent_required": "The resource owner has not approved this client for these scopes.",
     "login_required": "The resource owner is not logged in.",
+    # RFC 8628 §3.5, the device grant's polling answers.
+    "authorization_pending": "The owner has not yet approved or denied this device; poll again later.",
+    "slow_down": "Polling too fast: wait 5 seconds more between requests from now on.",
+    "expired_token": "The device code has expired; start a new device authorization.",
 }
 
 

@@ -9,6 +9,7 @@ __all__ = [
     "client_secret_rotated",
     "consent_given",
     "consent_revoked",
+    "device_authorization_decided",
     "guessing_suspected",
     "rate_limit_hit",
     "refresh_token_reused",
@@ -33,6 +34,9 @@ refresh_token_reused = Signal()
 authorization_code_reused = Signal()
 #: An owner approved a client. Arguments: user_id, application_id, scope.
 consent_given = Signal()
+#: An owner approved or denied a device authorization (RFC 8628 §3.3) on the verification
+#: page. Arguments: application_id, user_id, approved, scope (the approved scopes).
+device_authorization_decided = Signal()
 #: An owner's stored consent was revoked. Arguments: user_id, application_id.
 consent_revoked = Signal()
 #: A request was refused by a rate limit or lockout. Arguments: endpoint, subject_kind,

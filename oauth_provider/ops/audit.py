@@ -26,6 +26,7 @@ AUDITED_SIGNALS: dict[str, Signal] = {
     "client_disabled": signals.client_disabled,
     "consent_given": signals.consent_given,
     "consent_revoked": signals.consent_revoked,
+    "device_authorization_decided": signals.device_authorization_decided,
     "token_issued": signals.token_issued,
     "token_revoked": signals.token_revoked,
     "refresh_token_reused": signals.refresh_token_reused,

@@ -54,7 +54,11 @@ def generate_token(request: Any) -> str:
 
 
 def access_token_lifetime(request: Any) -> int:
-    """oauthlib accepts a callable ``expires_in``; reading the setting per request keeps tests honest."""
+    """oauthlib accepts a callable ``expires_in``: the client's own lifetime, else the setting,
+    read per request (so tests that change it are honest)."""
+    client = getattr(request, "client", None)
+    if client is not None and hasattr(client, "lifetime"):
+        return client.lifetime("access_token")
     return int(provider_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
 
 

@@ -9,7 +9,6 @@ from django.utils import timezone
 from oauth2_provider.models import get_refresh_token_model
 
 from ..core.hashing import hash_token
-from ..settings import provider_settings
 from ..storage.token_store import token_store
 
 __all__ = ["introspect"]
@@ -60,7 +59,7 @@ def _refresh_token(value: str, client: Any, issuer: str) -> dict[str, Any] | Non
     )
     if token is None:
         return None
-    lifetime = provider_settings.REFRESH_TOKEN_EXPIRE_SECONDS
+    lifetime = token.application.lifetime("refresh_token")
     expires = token.created + timedelta(seconds=lifetime) if lifetime else None
     if (expires and expires <= timezone.now()) or not _usable(token) or not _visible_to(token, client):
         return INACTIVE

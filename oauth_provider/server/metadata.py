@@ -11,12 +11,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from ..core.claims import supported_claims
-from ..core.grant_types import supported_response_types
+from ..core.grant_types import GrantType, supported_response_types
 from ..core.issuer import absolute_url, issuer
 from ..core.scopes import known_scopes
 from ..settings import provider_settings
 
-__all__ = ["metadata", "openid_metadata"]
+__all__ = ["device_metadata", "metadata", "openid_metadata"]
 
 
 def metadata(request: HttpRequest) -> dict[str, Any]:
@@ -27,24 +27,41 @@ def metadata(request: HttpRequest) -> dict[str, Any]:
         return absolute_url(request, path)
 
     grant_types = list(provider_settings.GRANT_TYPES)
+    return (
+        {
+            "issuer": issuer(request),
+            "authorization_endpoint": url(reverse("oauth_provider:authorize")),
+            "token_endpoint": url(reverse("oauth_provider:token")),
+            "revocation_endpoint": url(reverse("oauth_provider:revoke")),
+            "introspection_endpoint": url(reverse("oauth_provider:introspect")),
+            "scopes_supported": list(known_scopes()),
+            "response_types_supported": supported_response_types(grant_types),
+            "response_modes_supported": ["query", "fragment"],
+            "grant_types_supported": grant_types,
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "revocation_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "code_challenge_methods_supported": ["S256", "plain"]
+            if provider_settings.PKCE_PLAIN_ALLOWED
+            else ["S256"],
+            "authorization_response_iss_parameter_supported": True,
+        }
+        | (openid_metadata(request) if provider_settings.OIDC_ENABLED else {})
+        | device_metadata(request)
+    )
+
+
+def device_metadata(request: HttpRequest) -> dict[str, Any]:
+    """RFC 8628 §4: the device authorization endpoint, while the device grant is on."""
+    if GrantType.DEVICE_CODE.value not in provider_settings.GRANT_TYPES:
+        return {}
     return {
-        "issuer": issuer(request),
-        "authorization_endpoint": url(reverse("oauth_provider:authorize")),
-        "token_endpoint": url(reverse("oauth_provider:token")),
-        "revocation_endpoint": url(reverse("oauth_provider:revoke")),
-        "introspection_endpoint": url(reverse("oauth_provider:introspect")),
-        "scopes_supported": list(known_scopes()),
-        "response_types_supported": supported_response_types(grant_types),
-        "response_modes_supported": ["query", "fragment"],
-        "grant_types_supported": grant_types,
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "code_challenge_methods_supported": ["S256", "plain"]
-        if provider_settings.PKCE_PLAIN_ALLOWED
-        else ["S256"],
-        "authorization_response_iss_parameter_supported": True,
-    } | (openid_metadata(request) if provider_settings.OIDC_ENABLED else {})
+        "device_authorization_endpoint": absolute_url(request, reverse("oauth_provider:device_authorization"))
+    }
 
 
 def openid_metadata(request: HttpRequest) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from ..storage import revocation, token_cache, transactions
 from ..storage.token_store import AlreadyUsed, NewTokens, token_store
 from . import client_authentication
 from .consent import owner_refusal, owner_share
+from .device import authorizations as device_authorizations
 from .oidc.validator import OpenIDConnectHooks
 
 __all__ = ["OAuth2Validator"]
@@ -167,7 +168,7 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             application=request.client,
             user=request.user,
             code=hash_token(code["code"]),
-            expires=timezone.now() + timedelta(seconds=provider_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS),
+            expires=timezone.now() + timedelta(seconds=request.client.lifetime("authorization_code")),
             redirect_uri=request.redirect_uri,
             scope=" ".join(request.scopes),
             code_challenge=request.code_challenge or "",
@@ -266,7 +267,7 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
         if token.revoked is not None:
             revocation.end_reused_refresh_token(token)
             return False
-        lifetime = provider_settings.REFRESH_TOKEN_EXPIRE_SECONDS
+        lifetime = client.lifetime("refresh_token")
         if lifetime and token.created + timedelta(seconds=lifetime) <= timezone.now():
             return False
         if not token.user.is_active:
@@ -282,6 +283,31 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
     ) -> list[str]:
         return request.refresh_token_instance.scope.split()
 
+    # -- device codes (RFC 8628 §3.4, §3.5) ----------------------------------------
+
+    def validate_device_code(
+        self, client_id: str, code: str, request: Request, *args: Any, **kwargs: Any
+    ) -> Any:
+        """The polling outcome for ``code``; an approved one carries the owner and the scopes
+        fixed when they approved it, whatever the token request says."""
+        outcome, row = device_authorizations.poll(request.client, code)
+        if outcome == device_authorizations.AUTHORIZED and row is not None:
+            request.user = row.user
+            request.scopes = row.scope_list
+            request.device_authorization = row
+            return "authorized"
+        return outcome
+
+    def _redeem_device_code(self, request: Request) -> None:
+        """Spend the device code in the transaction that stores its tokens (RFC 8628 §3.5:
+        a device code is exchanged once)."""
+        row = request.device_authorization
+        transactions.begin(router.db_for_write(type(row)))
+        if not device_authorizations.redeem(row):
+            raise errors.InvalidGrantError(
+                description="The device code was already exchanged for tokens.", request=request
+            )
+
     # -- issuing tokens -----------------------------------------------------------
 
     def save_bearer_token(self, token: dict, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -295,6 +321,8 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
         previous = getattr(request, "refresh_token_instance", None)
         if request.grant_type != "refresh_token":
             previous = None
+        if request.grant_type == GrantType.DEVICE_CODE:
+            self._redeem_device_code(request)
         family = self._token_family(request, previous)
         now = timezone.now()
         access_token = AccessToken(
@@ -376,6 +404,9 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             return request.grant.token_family
         if previous is not None and previous.token_family:
             return previous.token_family
+        device = getattr(request, "device_authorization", None)
+        if request.grant_type == GrantType.DEVICE_CODE and device is not None:
+            return device.token_family
         return uuid.uuid4()
 
     # -- revocation (RFC 7009) ----------------------------------------------------

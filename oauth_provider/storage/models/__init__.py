@@ -7,6 +7,7 @@ a site that swaps again keeps working.
 from .applications import Application
 from .audit import AuditEvent
 from .consents import Consent
+from .devices import DeviceAuthorization
 from .grants import Grant
 from .signing_keys import SigningKey
 from .tokens import AccessToken, IDToken, RefreshToken
@@ -16,6 +17,7 @@ __all__ = [
     "Application",
     "AuditEvent",
     "Consent",
+    "DeviceAuthorization",
     "Grant",
     "IDToken",
     "RefreshToken",

@@ -137,6 +137,29 @@ class Application(AbstractApplication):
         verbose_name=_("may introspect any token"),
     )
 
+    # Per-client lifetimes in seconds; empty means the site's setting (docs/lifetimes.rst).
+    access_token_lifetime = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Seconds an access token lives; empty: ACCESS_TOKEN_EXPIRE_SECONDS."),
+        verbose_name=_("access token lifetime"),
+    )
+    refresh_token_lifetime = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Seconds a refresh token may be used after it was issued (each rotation issues a new "
+            "one); empty: REFRESH_TOKEN_EXPIRE_SECONDS."
+        ),
+        verbose_name=_("refresh token lifetime"),
+    )
+    authorization_code_lifetime = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Seconds an authorization code lives; empty: AUTHORIZATION_CODE_EXPIRE_SECONDS."),
+        verbose_name=_("authorization code lifetime"),
+    )
+
     objects = ApplicationManager()
 
     class Meta(AbstractApplication.Meta):
@@ -147,6 +170,14 @@ class Application(AbstractApplication):
 
     def natural_key(self) -> tuple[str]:
         return (self.client_id,)
+
+    def lifetime(self, name: str) -> int:
+        """Seconds that ``name`` ("access_token", "refresh_token" or "authorization_code") lives
+        for this client: its own value, else the site's setting."""
+        own = getattr(self, f"{name}_lifetime")
+        if own is not None:
+            return int(own)
+        return int(getattr(provider_settings, f"{name.upper()}_EXPIRE_SECONDS"))
 
     def set_client_secret(self, secret: str) -> None:
         """Store the hash of ``secret``, whatever it looks like, and keep the plaintext on
@@ -250,6 +281,13 @@ class Application(AbstractApplication):
             message = origin_error(origin, provider_settings.ALLOW_HTTP_LOOPBACK_REDIRECT_URIS)
             if message:
                 errors.setdefault("allowed_origins", []).append(message)
+        if self.authorization_code_lifetime is not None and not 1 <= self.authorization_code_lifetime <= 600:
+            errors.setdefault("authorization_code_lifetime", []).append(
+                "An authorization code lives 1 to 600 seconds (RFC 6749 §4.1.2: at most 10 minutes)."
+            )
+        for name in ("access_token_lifetime", "refresh_token_lifetime"):
+            if getattr(self, name) == 0:
+                errors.setdefault(name, []).append("Leave it empty for the site's default; 0 is no lifetime.")
         bad = invalid_scope_tokens(self.allowed_scope_list)
         unknown_scopes = [s for s in self.allowed_scope_list if s not in known_scopes()]
         if bad or unknown_scopes:
