@@ -48,6 +48,9 @@ def application_form(**overrides) -> dict:
         "is_active": "on",
         "can_introspect_any_token": "",
         "allowed_origins": "",
+        "access_token_lifetime": "",
+        "refresh_token_lifetime": "",
+        "authorization_code_lifetime": "",
     }
     data.update(overrides)
     assert set(data) == set(ApplicationForm.Meta.fields)

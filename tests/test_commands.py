@@ -152,6 +152,9 @@ def test_create_a_confidential_client_with_every_option(sent):
         "algorithm": "",
         "subject_type": "public",
         "sector_identifier": "",
+        "access_token_lifetime": None,
+        "refresh_token_lifetime": None,
+        "authorization_code_lifetime": None,
         "created": True,
     }
     assert len(secret) >= 32
@@ -703,7 +706,15 @@ MODELS = {"access": AccessToken, "refresh": RefreshToken, "grant": Grant}
 
 def test_clear_expired_deletes_exactly_the_expired_rows(rows):
     output, _ = run("oauth_provider_clear_expired")
-    assert output == {"deleted": {"refresh_tokens": 2, "access_tokens": 3, "id_tokens": 0, "grants": 2}}
+    assert output == {
+        "deleted": {
+            "refresh_tokens": 2,
+            "access_tokens": 3,
+            "id_tokens": 0,
+            "grants": 2,
+            "device_authorizations": 0,
+        }
+    }
     for kind, model in MODELS.items():
         assert set(model.objects.values_list("pk", flat=True)) == pks(rows["keep"], kind), kind
     rotated = RefreshToken.objects.get(revoked__isnull=False)
@@ -712,7 +723,15 @@ def test_clear_expired_deletes_exactly_the_expired_rows(rows):
 
 def test_clear_expired_dry_run_deletes_nothing(rows):
     output, _ = run("oauth_provider_clear_expired", "--dry-run")
-    assert output == {"would_delete": {"refresh_tokens": 2, "access_tokens": 3, "id_tokens": 0, "grants": 2}}
+    assert output == {
+        "would_delete": {
+            "refresh_tokens": 2,
+            "access_tokens": 3,
+            "id_tokens": 0,
+            "grants": 2,
+            "device_authorizations": 0,
+        }
+    }
     for kind, model in MODELS.items():
         assert model.objects.count() == len(rows["keep"][kind]) + len(rows["delete"][kind])
 
@@ -801,7 +820,13 @@ def test_the_boundaries_match_the_validators_expiry_rules(confidential_client, o
 
     counts = maintenance.clear_expired(now=now)
 
-    assert counts == {"refresh_tokens": 1, "access_tokens": 1, "id_tokens": 0, "grants": 2}
+    assert counts == {
+        "refresh_tokens": 1,
+        "access_tokens": 1,
+        "id_tokens": 0,
+        "grants": 2,
+        "device_authorizations": 0,
+    }
     assert set(AccessToken.objects.values_list("pk", flat=True)) == {access_after.pk}
     assert set(RefreshToken.objects.values_list("pk", flat=True)) == {refresh_after.pk}
     assert set(Grant.objects.values_list("pk", flat=True)) == {consumed_after.pk}

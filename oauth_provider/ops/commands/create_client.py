@@ -35,6 +35,11 @@ LIST_FIELDS = {
     "allowed_origin": "allowed_origins",
     "post_logout_redirect_uri": "post_logout_redirect_uris",
 }
+LIFETIME_FIELDS = {
+    "access_token_lifetime": "access_token_lifetime",
+    "refresh_token_lifetime": "refresh_token_lifetime",
+    "authorization_code_lifetime": "authorization_code_lifetime",
+}
 FLAG_FIELDS = {
     "skip_authorization": "skip_authorization",
     "can_introspect_any_token": "can_introspect_any_token",
@@ -60,7 +65,25 @@ def describe(application: Any) -> dict[str, Any]:
         "algorithm": application.algorithm,
         "subject_type": application.subject_type,
         "sector_identifier": application.sector_identifier,
+        # Lifetimes in seconds; null: the site's setting (docs/lifetimes.rst).
+        "access_token_lifetime": application.access_token_lifetime,
+        "refresh_token_lifetime": application.refresh_token_lifetime,
+        "authorization_code_lifetime": application.authorization_code_lifetime,
     }
+
+
+def lifetime(value: str) -> int:
+    """A lifetime option: seconds (at least 1), or ``default`` (0 here, then no value of the
+    client's own) for the site's setting."""
+    if value == "default":
+        return 0
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds or 'default'") from None
+    if seconds < 1:
+        raise argparse.ArgumentTypeError("a lifetime is at least 1 second; 'default' for the site's setting")
+    return seconds
 
 
 class Command(BaseCommand):
@@ -133,6 +156,20 @@ class Command(BaseCommand):
             "--sector-identifier",
             help="The host pairwise subjects are computed for, when the redirect URIs have several.",
         )
+        lifetimes = parser.add_argument_group("Lifetimes, in seconds ('default': the site's setting)")
+        lifetimes.add_argument(
+            "--access-token-lifetime", type=lifetime, help="Default: ACCESS_TOKEN_EXPIRE_SECONDS."
+        )
+        lifetimes.add_argument(
+            "--refresh-token-lifetime",
+            type=lifetime,
+            help="How long each refresh token may be used. Default: REFRESH_TOKEN_EXPIRE_SECONDS.",
+        )
+        lifetimes.add_argument(
+            "--authorization-code-lifetime",
+            type=lifetime,
+            help="At most 600. Default: AUTHORIZATION_CODE_EXPIRE_SECONDS.",
+        )
         parser.add_argument("--client-id", help="A fixed client id instead of a generated one.")
         parser.add_argument(
             "--client-secret",
@@ -177,6 +214,9 @@ class Command(BaseCommand):
         for option, field in FLAG_FIELDS.items():
             if options[option] is not None:
                 fields[field] = options[option]
+        for option, field in LIFETIME_FIELDS.items():
+            if options.get(option) is not None:
+                fields[field] = options[option] or None
         if options["client_type"] is not None:
             fields["client_type"] = options["client_type"]
         if options["client_id"] is not None:
