@@ -474,3 +474,103 @@ def test_user_codes_are_from_the_unambiguous_alphabet():
 )
 def test_normalize_user_code(typed, normalized):
     assert codes.normalize_user_code(typed) == normalized
+
+
+# -- races -------------------------------------------------------------------------------------
+
+
+def test_a_device_code_redeemed_meanwhile_is_invalid_grant(tv, owner, monkeypatch):
+    """Another poll exchanged the code after this one read it approved: this one gets
+    invalid_grant and stores nothing."""
+    from oauth_provider.server.validator import OAuth2Validator
+
+    started = start(tv).json()
+    approve(browser_for(owner), started["user_code"])
+    original = OAuth2Validator.validate_device_code
+
+    def then_another_poll_redeems(self, *args, **kwargs):
+        outcome = original(self, *args, **kwargs)
+        DeviceAuthorization.objects.update(status=DeviceAuthorization.REDEEMED)
+        return outcome
+
+    monkeypatch.setattr(OAuth2Validator, "validate_device_code", then_another_poll_redeems)
+    response = poll(tv, started["device_code"])
+    assert response.status_code == 400 and error_of(response) == "invalid_grant"
+    assert not get_access_token_model().objects.exists()
+    assert not get_refresh_token_model().objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_polls_of_an_approved_code_issue_tokens_once(device_grant):
+    """RFC 8628 §3.5 under concurrency: of N parallel token requests exactly one succeeds."""
+    from .test_concurrency import race
+
+    owner = UserFactory()
+    for _ in range(5):
+        tv = PublicApplicationFactory(grant_types=DEVICE_CODE, redirect_uris="")
+        started = start(tv).json()
+        approve(browser_for(owner), started["user_code"])
+        data = {"grant_type": DEVICE_CODE, "device_code": started["device_code"], "client_id": tv.client_id}
+        responses = race(6, lambda client, data=data: post(client, "token", data))
+        assert sorted(r.status_code for r in responses) == [200] + [400] * 5
+        assert {json.loads(r.content).get("error") for r in responses if r.status_code == 400} == {
+            "invalid_grant"
+        }
+        assert get_access_token_model().objects.filter(application=tv).count() == 1
+
+
+# -- a third-party client against a live server -------------------------------------------------
+
+
+def test_authlib_completes_the_device_flow(live_server, settings, transactional_db):
+    """Authlib's OAuth2Session (a client not written here) polls the token endpoint with the
+    device grant while the owner approves in a browser session; then calls the API."""
+    import requests
+    from authlib.integrations.base_client import OAuthError
+    from authlib.integrations.requests_client import OAuth2Session
+
+    from .test_openid_connect_client import logged_in_browser
+
+    settings.OAUTH_PROVIDER = {
+        **settings.OAUTH_PROVIDER,
+        "GRANT_TYPES": [*settings.OAUTH_PROVIDER["GRANT_TYPES"], DEVICE_CODE],
+        "DEVICE_CODE_INTERVAL_SECONDS": 1,
+    }
+    base = live_server.url
+    owner = UserFactory()
+    tv = PublicApplicationFactory(grant_types=f"{DEVICE_CODE} refresh_token", redirect_uris="")
+    meta = requests.get(f"{base}/.well-known/oauth-authorization-server", timeout=10).json()
+    started = requests.post(
+        meta["device_authorization_endpoint"], data={"client_id": tv.client_id, "scope": "read"}, timeout=10
+    ).json()
+    session = OAuth2Session(tv.client_id, token_endpoint_auth_method="none")
+
+    def fetch():
+        return session.fetch_token(
+            meta["token_endpoint"], grant_type=DEVICE_CODE, device_code=started["device_code"]
+        )
+
+    with pytest.raises(OAuthError) as pending:
+        fetch()
+    assert pending.value.error == "authorization_pending"
+    browser = logged_in_browser(base, owner.username)
+    page = f"{base}/oauth/device/"
+    csrf = {"csrfmiddlewaretoken": browser.cookies["csrftoken"]}
+    entered = browser.post(page, data={"user_code": started["user_code"], **csrf}, headers={"Referer": page})
+    assert entered.status_code == 200
+    decision = {
+        "user_code": started["user_code"],
+        "scope": "read",
+        "step": "decide",
+        "approved_scopes": "read",
+    }
+    approved = browser.post(page, data={**decision, "allow": "1", **csrf}, headers={"Referer": page})
+    assert "oauth-device-approved" in approved.text
+    DeviceAuthorization.objects.update(last_polled=None)
+    token = fetch()
+    assert token["scope"] == "read" and token["token_type"] == "Bearer"
+    api = requests.get(
+        f"{base}/api/scoped/", headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10
+    )
+    assert api.status_code == 200, api.text
