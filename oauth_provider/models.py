@@ -12,6 +12,7 @@ from .storage.models import (
     DeviceAuthorization,
     Grant,
     IDToken,
+    PushedAuthorizationRequest,
     RefreshToken,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "DeviceAuthorization",
     "Grant",
     "IDToken",
+    "PushedAuthorizationRequest",
     "RefreshToken",
 ]

@@ -112,6 +112,12 @@ DEFAULTS: dict[str, Any] = {
     "DEVICE_USER_CODE_ATTEMPTS": 5,
     # The page where the owner enters a user code.
     "DEVICE_TEMPLATE": "oauth_provider/device.html",
+    # Pushed authorization requests (RFC 9126, docs/par.rst): the PAR endpoint, and whether
+    # every client must use it (a client can be made to with its own flag), and how long a
+    # request_uri may be used.
+    "PUSHED_AUTHORIZATION_REQUESTS": False,
+    "REQUIRE_PUSHED_AUTHORIZATION_REQUESTS": False,
+    "PUSHED_AUTHORIZATION_REQUEST_EXPIRE_SECONDS": 300,
     # Rate limits (DRF rate syntax), per client IP and per client id, checked before
     # any hashing or query. None or a missing endpoint means no limit.
     "RATE_LIMITS": {
@@ -120,6 +126,7 @@ DEFAULTS: dict[str, Any] = {
         "revoke": "300/minute",
         "introspect": "1200/minute",
         "device_authorization": "60/minute",
+        "pushed_authorization_request": "300/minute",
     },
     # Failed client authentications (per client id and IP) and failed password-grant
     # logins (per username and IP) allowed in the window before a lockout, which

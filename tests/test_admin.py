@@ -48,6 +48,7 @@ def application_form(**overrides) -> dict:
         "is_active": "on",
         "can_introspect_any_token": "",
         "allowed_origins": "",
+        "require_pushed_authorization_requests": "",
         "access_token_lifetime": "",
         "refresh_token_lifetime": "",
         "authorization_code_lifetime": "",

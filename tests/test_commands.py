@@ -152,6 +152,7 @@ def test_create_a_confidential_client_with_every_option(sent):
         "algorithm": "",
         "subject_type": "public",
         "sector_identifier": "",
+        "require_pushed_authorization_requests": False,
         "access_token_lifetime": None,
         "refresh_token_lifetime": None,
         "authorization_code_lifetime": None,
@@ -713,6 +714,7 @@ def test_clear_expired_deletes_exactly_the_expired_rows(rows):
             "id_tokens": 0,
             "grants": 2,
             "device_authorizations": 0,
+            "pushed_authorization_requests": 0,
         }
     }
     for kind, model in MODELS.items():
@@ -730,6 +732,7 @@ def test_clear_expired_dry_run_deletes_nothing(rows):
             "id_tokens": 0,
             "grants": 2,
             "device_authorizations": 0,
+            "pushed_authorization_requests": 0,
         }
     }
     for kind, model in MODELS.items():
@@ -826,6 +829,7 @@ def test_the_boundaries_match_the_validators_expiry_rules(confidential_client, o
         "id_tokens": 0,
         "grants": 2,
         "device_authorizations": 0,
+        "pushed_authorization_requests": 0,
     }
     assert set(AccessToken.objects.values_list("pk", flat=True)) == {access_after.pk}
     assert set(RefreshToken.objects.values_list("pk", flat=True)) == {refresh_after.pk}

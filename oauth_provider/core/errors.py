@@ -27,6 +27,7 @@ __all__ = [
     "InvalidClient",
     "InvalidGrant",
     "InvalidRequest",
+    "InvalidRequestUri",
     "InvalidScope",
     "OAuthError",
     "ServerError",
@@ -96,6 +97,14 @@ class UnsupportedGrantType(OAuthError):
 class InvalidScope(OAuthError):
     error = "invalid_scope"
     description = "The requested scope is invalid, unknown, or exceeds what this client or grant allows."
+
+
+class InvalidRequestUri(OAuthError):
+    """RFC 9126 §4 (the code is RFC 9101's): the request_uri is unknown, expired, spent or
+    another client's."""
+
+    error = "invalid_request_uri"
+    description = "The request_uri is unknown, expired, already used, or was pushed by another client."
 
 
 class AccessDenied(OAuthError):

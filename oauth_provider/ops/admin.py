@@ -85,6 +85,7 @@ class ApplicationForm(forms.ModelForm):
             "is_active",
             "can_introspect_any_token",
             "allowed_origins",
+            "require_pushed_authorization_requests",
             "access_token_lifetime",
             "refresh_token_lifetime",
             "authorization_code_lifetime",

@@ -16,7 +16,7 @@ from ..core.issuer import absolute_url, issuer
 from ..core.scopes import known_scopes
 from ..settings import provider_settings
 
-__all__ = ["device_metadata", "metadata", "openid_metadata"]
+__all__ = ["device_metadata", "metadata", "openid_metadata", "par_metadata"]
 
 
 def metadata(request: HttpRequest) -> dict[str, Any]:
@@ -52,7 +52,21 @@ def metadata(request: HttpRequest) -> dict[str, Any]:
         }
         | (openid_metadata(request) if provider_settings.OIDC_ENABLED else {})
         | device_metadata(request)
+        | par_metadata(request)
     )
+
+
+def par_metadata(request: HttpRequest) -> dict[str, Any]:
+    """RFC 9126 §5: the PAR endpoint, and whether every client must use it, while it is on."""
+    if not provider_settings.PUSHED_AUTHORIZATION_REQUESTS:
+        return {}
+    endpoint = absolute_url(request, reverse("oauth_provider:pushed_authorization_request"))
+    return {
+        "pushed_authorization_request_endpoint": endpoint,
+        "require_pushed_authorization_requests": bool(
+            provider_settings.REQUIRE_PUSHED_AUTHORIZATION_REQUESTS
+        ),
+    }
 
 
 def device_metadata(request: HttpRequest) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Deleting expired rows: refresh tokens, access tokens, ID tokens, authorization codes and
-device authorizations.
+device authorizations and pushed authorization requests.
 
 Plain functions over querysets, used by the ``oauth_provider_clear_expired`` command.
 A row is deleted only once nothing can still use it or learn from it:
@@ -14,7 +14,8 @@ A row is deleted only once nothing can still use it or learn from it:
   token is gone, so such rows are left for the refresh token's own expiry). A revoked
   refresh token still points at the access token its rotation ended; that one goes;
 * an expired ID token no access token points at;
-* an expired device authorization (RFC 8628), whatever its status;
+* an expired device authorization (RFC 8628) or pushed authorization request (RFC 9126),
+  whatever its status;
 * an expired authorization code that was never used, and a used one once
   :data:`CONSUMED_CODE_RETENTION` has passed after it expired, so that a replay in
   that window is still detected and revokes what the code issued (RFC 6749 §4.1.2).
@@ -38,7 +39,7 @@ from oauth2_provider.models import (
 )
 
 from ..settings import provider_settings
-from .models import DeviceAuthorization
+from .models import DeviceAuthorization, PushedAuthorizationRequest
 
 __all__ = [
     "CONSUMED_CODE_RETENTION",
@@ -49,6 +50,7 @@ __all__ = [
     "expired_device_authorizations",
     "expired_grants",
     "expired_id_tokens",
+    "expired_pushed_authorization_requests",
     "expired_refresh_tokens",
     "refresh_token_cutoff",
     "refresh_tokens_past_lifetime",
@@ -197,6 +199,7 @@ def clear_expired(
         ("id_tokens", expired_id_tokens(now)),
         ("grants", expired_grants(now)),
         ("device_authorizations", expired_device_authorizations(now)),
+        ("pushed_authorization_requests", expired_pushed_authorization_requests(now)),
     ]
     counts: dict[str, int] = {}
     for label, queryset in steps:
@@ -207,3 +210,8 @@ def clear_expired(
                 queryset, batch_size, label=label, pause=pause, progress=progress
             )
     return counts
+
+
+def expired_pushed_authorization_requests(now: datetime) -> QuerySet[Any]:
+    """Pushed authorization requests past their expiry (RFC 9126 §2.2), used or not."""
+    return PushedAuthorizationRequest.objects.filter(expires__lte=now)

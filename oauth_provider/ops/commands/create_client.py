@@ -44,6 +44,7 @@ FLAG_FIELDS = {
     "skip_authorization": "skip_authorization",
     "can_introspect_any_token": "can_introspect_any_token",
     "first_party": "first_party",
+    "require_pushed_authorization_requests": "require_pushed_authorization_requests",
 }
 
 
@@ -65,6 +66,7 @@ def describe(application: Any) -> dict[str, Any]:
         "algorithm": application.algorithm,
         "subject_type": application.subject_type,
         "sector_identifier": application.sector_identifier,
+        "require_pushed_authorization_requests": application.require_pushed_authorization_requests,
         # Lifetimes in seconds; null: the site's setting (docs/lifetimes.rst).
         "access_token_lifetime": application.access_token_lifetime,
         "refresh_token_lifetime": application.refresh_token_lifetime,
@@ -155,6 +157,11 @@ class Command(BaseCommand):
         openid.add_argument(
             "--sector-identifier",
             help="The host pairwise subjects are computed for, when the redirect URIs have several.",
+        )
+        parser.add_argument(
+            "--require-pushed-authorization-requests",
+            action=argparse.BooleanOptionalAction,
+            help="Accept its authorization requests only through the PAR endpoint (RFC 9126; docs/par.rst).",
         )
         lifetimes = parser.add_argument_group("Lifetimes, in seconds ('default': the site's setting)")
         lifetimes.add_argument(

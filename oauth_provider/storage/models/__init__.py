@@ -9,6 +9,7 @@ from .audit import AuditEvent
 from .consents import Consent
 from .devices import DeviceAuthorization
 from .grants import Grant
+from .pushed import PushedAuthorizationRequest
 from .signing_keys import SigningKey
 from .tokens import AccessToken, IDToken, RefreshToken
 
@@ -20,6 +21,7 @@ __all__ = [
     "DeviceAuthorization",
     "Grant",
     "IDToken",
+    "PushedAuthorizationRequest",
     "RefreshToken",
     "SigningKey",
 ]

@@ -137,6 +137,14 @@ class Application(AbstractApplication):
         verbose_name=_("may introspect any token"),
     )
 
+    require_pushed_authorization_requests = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Accept authorization requests from this client only through the PAR endpoint (RFC 9126 §6); "
+            "needs PUSHED_AUTHORIZATION_REQUESTS on."
+        ),
+        verbose_name=_("require pushed authorization requests"),
+    )
     # Per-client lifetimes in seconds; empty means the site's setting (docs/lifetimes.rst).
     access_token_lifetime = models.PositiveIntegerField(
         null=True,
