@@ -457,3 +457,39 @@ def check_client_lifetimes(app_configs: Any, databases: Any = None, **kwargs: An
             id="oauth_provider.W031",
         )
     ]
+
+
+@register(Tags.security)
+def check_dpop_cache(app_configs: Any, **kwargs: Any) -> list:
+    """RFC 9449 §11.1: a proof's jti is remembered in a cache every server shares."""
+    if not provider_settings.DPOP_ENABLED:
+        return []
+    alias = provider_settings.DPOP_CACHE_ALIAS
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "") if alias in settings.CACHES else ""
+    if not backend:
+        return [
+            Error(
+                f"DPOP_CACHE_ALIAS names {alias!r}, which is not in CACHES.",
+                hint="Set OAUTH_PROVIDER['DPOP_CACHE_ALIAS'] to a cache every server shares, e.g. Redis.",
+                id="oauth_provider.E030",
+            )
+        ]
+    if backend.endswith("DummyCache"):
+        return [
+            Error(
+                f"DPoP proofs' jti are kept in {alias!r}, a DummyCache: replayed proofs are accepted.",
+                hint="Point OAUTH_PROVIDER['DPOP_CACHE_ALIAS'] at a cache every server shares, e.g. Redis.",
+                id="oauth_provider.E030",
+            )
+        ]
+    if backend.endswith(("LocMemCache", "FileBasedCache")):
+        return [
+            Warning(
+                f"DPoP proofs' jti are kept in the cache {alias!r}, which other processes do not share: "
+                "a proof replayed to another process is accepted.",
+                hint="Use a cache every server and worker shares (Redis or Memcached) for "
+                "OAUTH_PROVIDER['DPOP_CACHE_ALIAS'], unless the site runs one process.",
+                id="oauth_provider.W032",
+            )
+        ]
+    return []

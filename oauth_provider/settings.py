@@ -118,6 +118,16 @@ DEFAULTS: dict[str, Any] = {
     "PUSHED_AUTHORIZATION_REQUESTS": False,
     "REQUIRE_PUSHED_AUTHORIZATION_REQUESTS": False,
     "PUSHED_AUTHORIZATION_REQUEST_EXPIRE_SECONDS": 300,
+    # DPoP (RFC 9449, docs/dpop.rst): sender-constrained tokens. On: the token endpoint binds
+    # the tokens of a request with a DPoP proof to its key, and resource servers accept
+    # "Authorization: DPoP". The algorithms proofs may use, how far a proof's iat may be
+    # from now, the cache that remembers proofs' jti (shared by every server), and nonces.
+    "DPOP_ENABLED": False,
+    "DPOP_SIGNING_ALGORITHMS": ["ES256", "EdDSA", "RS256"],
+    "DPOP_PROOF_MAX_AGE_SECONDS": 60,
+    "DPOP_CACHE_ALIAS": "default",
+    "DPOP_NONCE_REQUIRED": False,
+    "DPOP_NONCE_LIFETIME_SECONDS": 300,
     # Rate limits (DRF rate syntax), per client IP and per client id, checked before
     # any hashing or query. None or a missing endpoint means no limit.
     "RATE_LIMITS": {

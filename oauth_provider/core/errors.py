@@ -25,11 +25,13 @@ __all__ = [
     "InvalidToken",
     "MissingToken",
     "InvalidClient",
+    "InvalidDPoPProof",
     "InvalidGrant",
     "InvalidRequest",
     "InvalidRequestUri",
     "InvalidScope",
     "OAuthError",
+    "ResourceInvalidDPoPProof",
     "ServerError",
     "TemporarilyUnavailable",
     "TooManyRequests",
@@ -37,6 +39,7 @@ __all__ = [
     "UnsupportedGrantType",
     "UnsupportedResponseType",
     "UnsupportedTokenType",
+    "UseDPoPNonce",
     "default_description",
     "json_response",
     "no_store_response",
@@ -49,6 +52,9 @@ class OAuthError(Exception):
     error: ClassVar[str] = "invalid_request"
     status_code: ClassVar[int] = 400
     description: str = "The request is invalid."
+    #: Answered with a ``DPoP`` challenge rather than a ``Bearer`` one (RFC 9449 §7.1): the
+    #: request used the DPoP scheme, or its token is DPoP-bound.
+    dpop: bool = False
 
     def __init__(self, description: str | None = None, headers: dict[str, str] | None = None) -> None:
         if description:
@@ -105,6 +111,27 @@ class InvalidRequestUri(OAuthError):
 
     error = "invalid_request_uri"
     description = "The request_uri is unknown, expired, already used, or was pushed by another client."
+
+
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 §5 and §7.1: the DPoP proof is missing, malformed, or does not hold. 400 at
+    the token endpoint; a resource server answers 401 (``status_code`` set by the caller)."""
+
+    error = "invalid_dpop_proof"
+    description = "The DPoP proof is invalid."
+
+
+class ResourceInvalidDPoPProof(InvalidDPoPProof):
+    """:class:`InvalidDPoPProof` at a resource server: 401 with a ``DPoP`` challenge (RFC 9449 §7.1)."""
+
+    status_code = 401
+
+
+class UseDPoPNonce(OAuthError):
+    """RFC 9449 §8 and §9: the server requires a nonce it issues in the ``DPoP-Nonce`` header."""
+
+    error = "use_dpop_nonce"
+    description = "Send a DPoP proof with the nonce in the DPoP-Nonce header (RFC 9449 §8)."
 
 
 class AccessDenied(OAuthError):

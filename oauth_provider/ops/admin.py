@@ -86,6 +86,7 @@ class ApplicationForm(forms.ModelForm):
             "can_introspect_any_token",
             "allowed_origins",
             "require_pushed_authorization_requests",
+            "dpop_bound_access_tokens",
             "access_token_lifetime",
             "refresh_token_lifetime",
             "authorization_code_lifetime",

@@ -27,9 +27,9 @@ from rest_framework.request import Request
 
 from ..core.errors import InsufficientScope, MissingToken, OAuthError
 from .authentication import as_drf_exception
-from .bearer import bearer_token_from, challenge_for
+from .bearer import challenge_for
 from .tokens import AccessTokenInfo
-from .validation import check_scopes, validate_access_token
+from .validation import authenticate_request, check_scopes
 
 __all__ = ["ScopeRequiredMixin", "bearer_error_response", "require_scopes", "token_for_request"]
 
@@ -47,10 +47,9 @@ def bearer_error_response(error: OAuthError) -> HttpResponse:
 def token_for_request(request: HttpRequest, scopes: list[str]) -> AccessTokenInfo:
     """Authenticate a plain Django request's bearer token and check ``scopes``; raises an
     :class:`~oauth_provider.core.errors.OAuthError` with an RFC 6750 code."""
-    value = bearer_token_from(request)
-    if value is None:
+    info = authenticate_request(request)
+    if info is None:
         raise MissingToken()
-    info = validate_access_token(value)
     check_scopes(info, scopes)
     request.user = info.user
     request.oauth_token = info  # type: ignore[attr-defined]

@@ -34,6 +34,7 @@ class _Accepted:
     client_id: str
     expires: datetime
     subject: str | None
+    jkt: str | None = None
 
 
 def _from_cache(entry: _Accepted) -> AccessTokenInfo:
@@ -48,6 +49,7 @@ def _from_cache(entry: _Accepted) -> AccessTokenInfo:
         expires=entry.expires,
         subject=entry.subject,
         token=token,
+        jkt=entry.jkt,
     )
 
 
@@ -79,8 +81,11 @@ def validate_locally(value: str, *, use_cache: bool = True) -> AccessTokenInfo:
         expires=expires,
         subject=found.username if has_owner else None,
         token=token,
+        jkt=found.jkt or None,
     )
     if use_cache:
-        accepted = _Accepted(Snapshot(found.instance()), info.scopes, info.client_id, expires, info.subject)
+        accepted = _Accepted(
+            Snapshot(found.instance()), info.scopes, info.client_id, expires, info.subject, info.jkt
+        )
         token_cache.put(checksum, found.pk, accepted, expires.timestamp())
     return info

@@ -161,4 +161,12 @@ def introspect_remotely(value: str) -> AccessTokenInfo:
         expires=expires,
         subject=username or None,
         extra=data,
+        # RFC 9449 §6.2: the key a DPoP-bound token is bound to.
+        jkt=_confirmation_key(data),
     )
+
+
+def _confirmation_key(data: dict[str, Any]) -> str | None:
+    confirmation = data.get("cnf")
+    jkt = confirmation.get("jkt") if isinstance(confirmation, dict) else None
+    return jkt if isinstance(jkt, str) and jkt else None

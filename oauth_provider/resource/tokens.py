@@ -24,6 +24,9 @@ class AccessTokenInfo:
     token: Any = None
     #: The introspection response, when validated by introspection.
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The thumbprint of the DPoP key the token is bound to (RFC 9449 §6), or ``None``
+    #: for a bearer token.
+    jkt: str | None = None
 
     @property
     def application(self) -> Any:

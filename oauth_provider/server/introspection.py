@@ -47,7 +47,11 @@ def _access_token(value: str, client: Any, issuer: str) -> dict[str, Any] | None
     token = found.instance()
     if token.is_expired() or not _usable(token) or not _visible_to(token, client):
         return INACTIVE
-    return {**_common(token, issuer), "token_type": "Bearer", "exp": int(token.expires.timestamp())}
+    data = {**_common(token, issuer), "token_type": "Bearer", "exp": int(token.expires.timestamp())}
+    if token.jkt:
+        # RFC 9449 §6.2: a DPoP-bound token's key, for the resource server to check the proof.
+        data.update(token_type="DPoP", cnf={"jkt": token.jkt})
+    return data
 
 
 def _refresh_token(value: str, client: Any, issuer: str) -> dict[str, Any] | None:

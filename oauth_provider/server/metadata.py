@@ -16,7 +16,7 @@ from ..core.issuer import absolute_url, issuer
 from ..core.scopes import known_scopes
 from ..settings import provider_settings
 
-__all__ = ["device_metadata", "metadata", "openid_metadata", "par_metadata"]
+__all__ = ["device_metadata", "dpop_metadata", "metadata", "openid_metadata", "par_metadata"]
 
 
 def metadata(request: HttpRequest) -> dict[str, Any]:
@@ -53,7 +53,15 @@ def metadata(request: HttpRequest) -> dict[str, Any]:
         | (openid_metadata(request) if provider_settings.OIDC_ENABLED else {})
         | device_metadata(request)
         | par_metadata(request)
+        | dpop_metadata()
     )
+
+
+def dpop_metadata() -> dict[str, Any]:
+    """RFC 9449 §5.1: the algorithms DPoP proofs may use, while DPoP is on."""
+    if not provider_settings.DPOP_ENABLED:
+        return {}
+    return {"dpop_signing_alg_values_supported": list(provider_settings.DPOP_SIGNING_ALGORITHMS)}
 
 
 def par_metadata(request: HttpRequest) -> dict[str, Any]:

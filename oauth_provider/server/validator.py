@@ -29,7 +29,7 @@ from ..core.hashing import hash_token
 from ..settings import provider_settings
 from ..storage import revocation, token_cache, transactions
 from ..storage.token_store import AlreadyUsed, NewTokens, token_store
-from . import client_authentication
+from . import client_authentication, dpop
 from .consent import owner_refusal, owner_share
 from .device import authorizations as device_authorizations
 from .oidc.validator import OpenIDConnectHooks
@@ -272,6 +272,9 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             return False
         if not token.user.is_active:
             return False
+        unbound = dpop.refresh_binding_problem(token)
+        if unbound:
+            raise errors.InvalidGrantError(description=unbound, request=request)
         request.user = token.user
         request.refresh_token = refresh_token
         request.refresh_token_instance = token
@@ -336,6 +339,11 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             id_token=self._save_id_token_row(request),
         )
         set_token_value(access_token, token["access_token"])
+        key = dpop.bound_key()
+        if key is not None:
+            # RFC 9449 §5, §6: the token is bound to the proof's key, and says so.
+            access_token.jkt = key
+            token["token_type"] = "DPoP"
         refresh_token = None
         if token.get("refresh_token"):
             refresh_token = RefreshToken(
@@ -344,6 +352,8 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
                 token_family=family,
                 scope=token["scope"] if previous is None else previous.scope,
                 auth_time=_login_time(getattr(request, "auth_time", None)),
+                # RFC 9449 §5: a public client's refresh token is bound too.
+                jkt=key if key and not request.client.is_confidential else "",
             )
             set_token_value(refresh_token, token["refresh_token"])
         code = request.grant if request.grant_type == GrantType.AUTHORIZATION_CODE else None

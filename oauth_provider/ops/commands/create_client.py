@@ -45,6 +45,7 @@ FLAG_FIELDS = {
     "can_introspect_any_token": "can_introspect_any_token",
     "first_party": "first_party",
     "require_pushed_authorization_requests": "require_pushed_authorization_requests",
+    "dpop_bound_access_tokens": "dpop_bound_access_tokens",
 }
 
 
@@ -67,6 +68,7 @@ def describe(application: Any) -> dict[str, Any]:
         "subject_type": application.subject_type,
         "sector_identifier": application.sector_identifier,
         "require_pushed_authorization_requests": application.require_pushed_authorization_requests,
+        "dpop_bound_access_tokens": application.dpop_bound_access_tokens,
         # Lifetimes in seconds; null: the site's setting (docs/lifetimes.rst).
         "access_token_lifetime": application.access_token_lifetime,
         "refresh_token_lifetime": application.refresh_token_lifetime,
@@ -162,6 +164,12 @@ class Command(BaseCommand):
             "--require-pushed-authorization-requests",
             action=argparse.BooleanOptionalAction,
             help="Accept its authorization requests only through the PAR endpoint (RFC 9126; docs/par.rst).",
+        )
+        parser.add_argument(
+            "--dpop-bound-access-tokens",
+            action=argparse.BooleanOptionalAction,
+            help="Require a DPoP proof with every token request, so its tokens are DPoP-bound "
+            "(RFC 9449; docs/dpop.rst).",
         )
         lifetimes = parser.add_argument_group("Lifetimes, in seconds ('default': the site's setting)")
         lifetimes.add_argument(

@@ -145,6 +145,14 @@ class Application(AbstractApplication):
         ),
         verbose_name=_("require pushed authorization requests"),
     )
+    dpop_bound_access_tokens = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Issue this client DPoP-bound tokens only: a token request without a DPoP proof is refused "
+            "(RFC 9449 §5.2); needs DPOP_ENABLED on."
+        ),
+        verbose_name=_("require DPoP"),
+    )
     # Per-client lifetimes in seconds; empty means the site's setting (docs/lifetimes.rst).
     access_token_lifetime = models.PositiveIntegerField(
         null=True,

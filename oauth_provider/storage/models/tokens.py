@@ -24,6 +24,17 @@ class AccessToken(AbstractAccessToken):
         verbose_name=_("token family"),
     )
 
+    jkt = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_(
+            "Thumbprint of the DPoP key the token is bound to (RFC 9449 §6: cnf.jkt); empty: bearer."
+        ),
+        verbose_name=_("DPoP key thumbprint"),
+    )
+
     class Meta(AbstractAccessToken.Meta):
         swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
         verbose_name = _("access token")
@@ -43,6 +54,15 @@ class RefreshToken(AbstractRefreshToken):
         editable=False,
         help_text=_("The owner's login time, for the ID tokens of refreshes (OpenID Connect Core §12.2)."),
         verbose_name=_("login time"),
+    )
+
+    jkt = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("A public client's refresh token is bound to its DPoP key (RFC 9449 §5)."),
+        verbose_name=_("DPoP key thumbprint"),
     )
 
     class Meta(AbstractRefreshToken.Meta):
