@@ -50,6 +50,7 @@ def application_form(**overrides) -> dict:
         "allowed_origins": "",
         "require_pushed_authorization_requests": "",
         "dpop_bound_access_tokens": "",
+        "token_exchange_audiences": "",
         "access_token_lifetime": "",
         "refresh_token_lifetime": "",
         "authorization_code_lifetime": "",

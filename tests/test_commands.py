@@ -154,6 +154,7 @@ def test_create_a_confidential_client_with_every_option(sent):
         "sector_identifier": "",
         "require_pushed_authorization_requests": False,
         "dpop_bound_access_tokens": False,
+        "token_exchange_audiences": [],
         "access_token_lifetime": None,
         "refresh_token_lifetime": None,
         "authorization_code_lifetime": None,

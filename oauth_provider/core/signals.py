@@ -15,6 +15,7 @@ __all__ = [
     "refresh_token_reused",
     "signing_key_created",
     "signing_key_retired",
+    "token_exchanged",
     "token_issued",
     "token_revoked",
 ]
@@ -22,6 +23,10 @@ __all__ = [
 #: A token was issued. Arguments: application_id, user_id, grant_type, client_type, scope,
 #: token_family.
 token_issued = Signal()
+#: An access token was exchanged for another (RFC 8693). Arguments: application_id (the
+#: client that exchanged), user_id, subject_application_id (the client the subject token
+#: was issued to), audience, scope, actor (the act claim, a dict).
+token_exchanged = Signal()
 #: Tokens were revoked: by a client (RFC 7009), or by an operator (a client's tokens, or a
 #: token family). Arguments: application_id, user_id (None when the tokens are not one
 #: owner's), token_family, tokens_revoked.

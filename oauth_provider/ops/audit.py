@@ -28,6 +28,7 @@ AUDITED_SIGNALS: dict[str, Signal] = {
     "consent_revoked": signals.consent_revoked,
     "device_authorization_decided": signals.device_authorization_decided,
     "token_issued": signals.token_issued,
+    "token_exchanged": signals.token_exchanged,
     "token_revoked": signals.token_revoked,
     "refresh_token_reused": signals.refresh_token_reused,
     "authorization_code_reused": signals.authorization_code_reused,

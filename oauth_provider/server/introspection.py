@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -51,6 +52,11 @@ def _access_token(value: str, client: Any, issuer: str) -> dict[str, Any] | None
     if token.jkt:
         # RFC 9449 §6.2: a DPoP-bound token's key, for the resource server to check the proof.
         data.update(token_type="DPoP", cnf={"jkt": token.jkt})
+    if token.audience:
+        # RFC 8693 §2.2.1, §4.1: a token from token exchange names its audience and its actors.
+        data["aud"] = token.audience
+    if token.actor:
+        data["act"] = json.loads(token.actor)
     return data
 
 

@@ -136,9 +136,16 @@ def without_device_grant_unless_on(server: Any) -> None:
     """The device grant (RFC 8628) answers at the token endpoint only while ``GRANT_TYPES``
     lists it (servers are built again when the settings change); otherwise a request for it
     is ``unsupported_grant_type`` before any client authentication. ``grant_types`` is the
-    token endpoint's own table of grants."""
+    token endpoint's own table of grants. Token exchange (RFC 8693), which oauthlib does
+    not have, is added to it the same way."""
     if GrantType.DEVICE_CODE.value not in provider_settings.GRANT_TYPES:
         server.grant_types.pop(GrantType.DEVICE_CODE.value, None)
+    if GrantType.TOKEN_EXCHANGE.value in provider_settings.GRANT_TYPES:
+        from .token_exchange import TokenExchangeGrant
+
+        server.grant_types[GrantType.TOKEN_EXCHANGE.value] = TokenExchangeGrant(
+            server.auth_grant.request_validator
+        )
 
 
 class Server(OmitEmptyParameters, OAuthlibServer):

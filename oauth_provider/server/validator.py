@@ -6,6 +6,7 @@ store, revocation, hashing, scopes) or to the models, and says which RFC rule it
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -328,6 +329,11 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             self._redeem_device_code(request)
         family = self._token_family(request, previous)
         now = timezone.now()
+        exchange = getattr(request, "token_exchange", None)
+        if exchange is not None:
+            # RFC 8693: the new token never outlives the one it was exchanged for.
+            remaining = int((exchange.expires - now).total_seconds())
+            token["expires_in"] = max(1, min(int(token.get("expires_in", remaining)), remaining))
         access_token = AccessToken(
             user=request.user,
             application=request.client,
@@ -338,6 +344,9 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             token_family=family,
             id_token=self._save_id_token_row(request),
         )
+        if exchange is not None:
+            access_token.audience = exchange.audience
+            access_token.actor = json.dumps(exchange.actor, separators=(",", ":"))
         set_token_value(access_token, token["access_token"])
         key = dpop.bound_key()
         if key is not None:
@@ -379,6 +388,16 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
         request.grant_spent = code is not None
         if previous is not None and previous.access_token_id is not None:
             token_cache.discard_access_token(previous.access_token_id)
+        if exchange is not None:
+            signals.token_exchanged.send(
+                sender=type(self),
+                application_id=request.client.pk,
+                user_id=getattr(request.user, "pk", None),
+                subject_application_id=exchange.subject_application_id,
+                audience=exchange.audience,
+                scope=token["scope"],
+                actor=exchange.actor,
+            )
         signals.token_issued.send(
             sender=type(self),
             application_id=request.client.pk,

@@ -34,6 +34,7 @@ LIST_FIELDS = {
     "scope": "allowed_scopes",
     "allowed_origin": "allowed_origins",
     "post_logout_redirect_uri": "post_logout_redirect_uris",
+    "token_exchange_audience": "token_exchange_audiences",
 }
 LIFETIME_FIELDS = {
     "access_token_lifetime": "access_token_lifetime",
@@ -69,6 +70,7 @@ def describe(application: Any) -> dict[str, Any]:
         "sector_identifier": application.sector_identifier,
         "require_pushed_authorization_requests": application.require_pushed_authorization_requests,
         "dpop_bound_access_tokens": application.dpop_bound_access_tokens,
+        "token_exchange_audiences": application.token_exchange_audience_list,
         # Lifetimes in seconds; null: the site's setting (docs/lifetimes.rst).
         "access_token_lifetime": application.access_token_lifetime,
         "refresh_token_lifetime": application.refresh_token_lifetime,
@@ -170,6 +172,12 @@ class Command(BaseCommand):
             action=argparse.BooleanOptionalAction,
             help="Require a DPoP proof with every token request, so its tokens are DPoP-bound "
             "(RFC 9449; docs/dpop.rst).",
+        )
+        parser.add_argument(
+            "--token-exchange-audience",
+            action="append",
+            help="An audience the client may exchange access tokens for (RFC 8693; docs/token_exchange.rst); "
+            "repeat for several.",
         )
         lifetimes = parser.add_argument_group("Lifetimes, in seconds ('default': the site's setting)")
         lifetimes.add_argument(

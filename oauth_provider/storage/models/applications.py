@@ -153,6 +153,14 @@ class Application(AbstractApplication):
         ),
         verbose_name=_("require DPoP"),
     )
+    token_exchange_audiences = models.TextField(
+        blank=True,
+        help_text=_(
+            "Token exchange (RFC 8693): space-separated audiences this client may exchange access tokens "
+            "for, e.g. the client ids of the services it calls. Empty: none."
+        ),
+        verbose_name=_("token exchange audiences"),
+    )
     # Per-client lifetimes in seconds; empty means the site's setting (docs/lifetimes.rst).
     access_token_lifetime = models.PositiveIntegerField(
         null=True,
@@ -210,6 +218,10 @@ class Application(AbstractApplication):
         return parse_scope(self.allowed_scopes)
 
     @property
+    def token_exchange_audience_list(self) -> list[str]:
+        return self.token_exchange_audiences.split()
+
+    @property
     def redirect_uri_list(self) -> list[str]:
         return self.redirect_uris.split()
 
@@ -253,7 +265,7 @@ class Application(AbstractApplication):
         if not self.grant_type_list:
             errors.setdefault("grant_types", []).append("Choose at least one grant type.")
         if self.client_type == self.CLIENT_PUBLIC:
-            for grant in (GrantType.CLIENT_CREDENTIALS,):
+            for grant in (GrantType.CLIENT_CREDENTIALS, GrantType.TOKEN_EXCHANGE):
                 if grant in self.grant_type_list:
                     errors.setdefault("grant_types", []).append(
                         f"A public client cannot use {grant}: it has no secret to authenticate with."

@@ -34,6 +34,21 @@ class AccessToken(AbstractAccessToken):
         ),
         verbose_name=_("DPoP key thumbprint"),
     )
+    audience = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("The audience a token from token exchange is for (RFC 8693 §2.1); empty otherwise."),
+        verbose_name=_("audience"),
+    )
+    actor = models.TextField(
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("A token from token exchange: the act claim (RFC 8693 §4.1), as JSON."),
+        verbose_name=_("actor"),
+    )
 
     class Meta(AbstractAccessToken.Meta):
         swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
