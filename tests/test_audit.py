@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ EVENT_KEYS = {
     "client_disabled": {"application_id"},
     "consent_given": {"application_id", "user_id", "scope"},
     "consent_revoked": {"application_id", "user_id"},
+    "authorization_request_pushed": {"application_id", "expires_in"},
+    "dpop_proof_replayed": {"where", "jkt"},
     "device_authorization_decided": {"application_id", "user_id", "approved", "scope"},
     "token_issued": {"application_id", "user_id", "grant_type", "client_type", "scope", "token_family"},
     "token_exchanged": {"application_id", "user_id", "subject_application_id", "audience", "scope", "actor"},
@@ -163,6 +166,49 @@ def device_authorization_decided(flow, audit, client, owner):
     return tv.pk
 
 
+def authorization_request_pushed(flow, audit, client, owner):
+    verifier, challenge = pkce_pair()
+    audit.hide(verifier, challenge)
+    params = {
+        "response_type": "code",
+        "redirect_uri": client.redirect_uri_list[0],
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    with override_settings(OAUTH_PROVIDER={**settings.OAUTH_PROVIDER, "PUSHED_AUTHORIZATION_REQUESTS": True}):
+        audit.start()
+        response = flow.post(
+            "pushed_authorization_request",
+            params,
+            HTTP_AUTHORIZATION=basic_auth(client.client_id, CLIENT_SECRET),
+        )
+    assert response.status_code == 201, response.content
+    audit.hide(response.json()["request_uri"])
+    return client.pk
+
+
+def dpop_proof_replayed(flow, audit, client, owner):
+    from joserfc import jwk, jwt
+
+    key = jwk.ECKey.generate_key("P-256")
+    claims = {
+        "jti": uuid.uuid4().hex,
+        "htm": "POST",
+        "htu": "http://testserver/oauth/token/",
+        "iat": int(time.time()),
+    }
+    proof = jwt.encode({"alg": "ES256", "typ": "dpop+jwt", "jwk": key.as_dict(private=False)}, claims, key)
+    service = ApplicationFactory(grant_types="client_credentials", redirect_uris="")
+    auth = basic_auth(service.client_id, CLIENT_SECRET)
+    with override_settings(OAUTH_PROVIDER={**settings.OAUTH_PROVIDER, "DPOP_ENABLED": True}):
+        first = flow.token({"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=auth, HTTP_DPOP=proof)
+        audit.hide(first.json()["access_token"], proof)
+        audit.start()
+        replay = flow.token({"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=auth, HTTP_DPOP=proof)
+    assert replay.status_code == 400
+    return None
+
+
 def token_issued(flow, audit, client, owner):
     service = ApplicationFactory(grant_types="client_credentials", redirect_uris="")
     audit.start()
@@ -273,6 +319,8 @@ SCENARIOS: dict[str, Scenario] = {
         consent_given,
         consent_revoked,
         device_authorization_decided,
+        authorization_request_pushed,
+        dpop_proof_replayed,
         token_issued,
         token_exchanged,
         token_revoked,

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import caches
 
 from ..settings import provider_settings
-from . import jose
+from . import jose, signals
 from .errors import InvalidDPoPProof, UseDPoPNonce
 
 __all__ = [
@@ -140,15 +140,19 @@ def verify_proof(
     return Proof(jkt=key.thumbprint(), jti=jti, iat=float(iat))
 
 
-def remember_jti(proof: Proof) -> bool:
+def remember_jti(proof: Proof, where: str) -> bool:
     """Record the proof's ``jti`` for its key in the shared cache; False if it was seen
-    within the proof window (RFC 9449 §11.1: a replayed proof). One ``add`` on the cache,
-    atomic on Redis, so servers behind one balancer catch each other's replays."""
+    within the proof window (RFC 9449 §11.1: a replayed proof, which ``dpop_proof_replayed``
+    reports). One ``add`` on the cache, atomic on Redis, so servers behind one balancer
+    catch each other's replays."""
     window = int(provider_settings.DPOP_PROOF_MAX_AGE_SECONDS)
     digest = hashlib.sha256(f"{proof.jkt}\x00{proof.jti}".encode("utf-8", "surrogatepass")).hexdigest()
     cache = caches[provider_settings.DPOP_CACHE_ALIAS]
     # Kept for twice the window: a proof is accepted from iat - window to iat + window.
-    return bool(cache.add(f"oauth_provider:dpop:jti:{digest[:40]}", 1, 2 * window + 1))
+    fresh = bool(cache.add(f"oauth_provider:dpop:jti:{digest[:40]}", 1, 2 * window + 1))
+    if not fresh:
+        signals.dpop_proof_replayed.send(sender=Proof, where=where, jkt=proof.jkt)
+    return fresh
 
 
 def _nonce_mac(counter: bytes) -> bytes:

@@ -9,7 +9,9 @@ __all__ = [
     "client_secret_rotated",
     "consent_given",
     "consent_revoked",
+    "authorization_request_pushed",
     "device_authorization_decided",
+    "dpop_proof_replayed",
     "guessing_suspected",
     "rate_limit_hit",
     "refresh_token_reused",
@@ -42,6 +44,11 @@ consent_given = Signal()
 #: An owner approved or denied a device authorization (RFC 8628 §3.3) on the verification
 #: page. Arguments: application_id, user_id, approved, scope (the approved scopes).
 device_authorization_decided = Signal()
+#: A client pushed an authorization request (RFC 9126). Arguments: application_id, expires_in.
+authorization_request_pushed = Signal()
+#: A DPoP proof was presented again (RFC 9449 §11.1): someone may hold a stolen proof.
+#: Arguments: where ("token_endpoint" or "resource_server"), jkt (the key's thumbprint).
+dpop_proof_replayed = Signal()
 #: An owner's stored consent was revoked. Arguments: user_id, application_id.
 consent_revoked = Signal()
 #: A request was refused by a rate limit or lockout. Arguments: endpoint, subject_kind,

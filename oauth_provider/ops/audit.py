@@ -27,6 +27,8 @@ AUDITED_SIGNALS: dict[str, Signal] = {
     "consent_given": signals.consent_given,
     "consent_revoked": signals.consent_revoked,
     "device_authorization_decided": signals.device_authorization_decided,
+    "authorization_request_pushed": signals.authorization_request_pushed,
+    "dpop_proof_replayed": signals.dpop_proof_replayed,
     "token_issued": signals.token_issued,
     "token_exchanged": signals.token_exchanged,
     "token_revoked": signals.token_revoked,

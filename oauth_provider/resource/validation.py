@@ -87,7 +87,7 @@ def _dpop_bound(request: HttpRequest, value: str, use_cache: bool) -> AccessToke
         )
     except InvalidDPoPProof as exc:
         raise ResourceInvalidDPoPProof(exc.description) from exc
-    if not dpop.remember_jti(proof):
+    if not dpop.remember_jti(proof, "resource_server"):
         raise ResourceInvalidDPoPProof("This DPoP proof was used before (RFC 9449 §11.1).")
     info = validate_access_token(value, use_cache=use_cache)
     if info.jkt != proof.jkt:

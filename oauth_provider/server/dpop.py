@@ -45,7 +45,7 @@ def token_request_proof(request: HttpRequest, client_id: str | None) -> dpop.Pro
             url=absolute_url(request, reverse("oauth_provider:token")),
             nonce_required=bool(provider_settings.DPOP_NONCE_REQUIRED),
         )
-        if not dpop.remember_jti(proof):
+        if not dpop.remember_jti(proof, "token_endpoint"):
             raise InvalidDPoPProof("This DPoP proof was used before (RFC 9449 §11.1).")
     else:
         client = client_authentication.load_client(client_id or "")

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
+from ...core import signals
 from ...core.errors import InvalidClient, InvalidRequest, json_response
 from .. import client_authentication
 from ..oauthlib_server import without_empty_parameters
@@ -64,4 +65,7 @@ class PushedAuthorizationRequestView(FormPostEndpoint):
         except oauthlib_errors.OAuth2Error as error:
             return oauthlib_response(error.json, error.status_code, {})
         request_uri, expires_in = push(client, parameters)
+        signals.authorization_request_pushed.send(
+            sender=type(self), application_id=client.pk, expires_in=expires_in
+        )
         return json_response({"request_uri": request_uri, "expires_in": expires_in}, status=201)
