@@ -40,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    # How long a chain of refreshed tokens may last from the owner's grant, however often
+    # it is refreshed (each refresh token also expires REFRESH_TOKEN_EXPIRE_SECONDS after it
+    # was issued). None: no such limit. A client may set its own (docs/lifetimes.rst).
+    "REFRESH_TOKEN_ABSOLUTE_EXPIRE_SECONDS": None,
     # PKCE (RFC 7636, RFC 9700 §2.1.1): S256 is required of public clients.
     "PKCE_REQUIRED_FOR_CONFIDENTIAL_CLIENTS": False,
     "PKCE_PLAIN_ALLOWED": False,

@@ -53,6 +53,7 @@ def application_form(**overrides) -> dict:
         "token_exchange_audiences": "",
         "access_token_lifetime": "",
         "refresh_token_lifetime": "",
+        "refresh_token_absolute_lifetime": "",
         "authorization_code_lifetime": "",
     }
     data.update(overrides)

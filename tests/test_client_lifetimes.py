@@ -97,6 +97,42 @@ def test_each_rotation_starts_the_lifetime_again(flow, db):
     assert refresh(flow, client, tokens["refresh_token"]).status_code == 200
 
 
+def test_the_absolute_lifetime_ends_the_chain_however_often_it_is_refreshed(flow, db):
+    client = ApplicationFactory(refresh_token_lifetime=3600, refresh_token_absolute_lifetime=5000)
+    tokens = flow.tokens_for(client)
+    started = RefreshToken.objects.get().family_started
+    assert started is not None
+    for _ in range(2):
+        tokens = refresh(flow, client, tokens["refresh_token"]).json()
+    assert set(RefreshToken.objects.values_list("family_started", flat=True)) == {started}
+    # Each refresh token is fresh, but the grant behind them is older than 5000 s.
+    RefreshToken.objects.update(family_started=timezone.now() - timedelta(seconds=5001))
+    response = refresh(flow, client, tokens["refresh_token"])
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert "absolute lifetime" in response.json()["error_description"]
+
+
+def test_the_sites_absolute_lifetime(flow, confidential_client, settings):
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "REFRESH_TOKEN_ABSOLUTE_EXPIRE_SECONDS": 600}
+    tokens = flow.tokens_for(confidential_client)
+    tokens = refresh(flow, confidential_client, tokens["refresh_token"]).json()
+    RefreshToken.objects.update(family_started=timezone.now() - timedelta(seconds=601))
+    response = refresh(flow, confidential_client, tokens["refresh_token"])
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+
+
+def test_introspection_reports_the_absolute_end_when_it_comes_first(flow, db):
+    client = ApplicationFactory(refresh_token_absolute_lifetime=600, can_introspect_any_token=True)
+    tokens = flow.tokens_for(client)
+    answer = flow.post(
+        "introspect",
+        {"token": tokens["refresh_token"]},
+        HTTP_AUTHORIZATION=basic_auth(client.client_id, CLIENT_SECRET),
+    ).json()
+    started = RefreshToken.objects.get().family_started
+    assert answer["exp"] == int((started + timedelta(seconds=600)).timestamp())
+
+
 def test_introspection_reports_the_clients_refresh_token_expiry(flow, db):
     client = ApplicationFactory(refresh_token_lifetime=3600, can_introspect_any_token=True)
     tokens = flow.tokens_for(client)
@@ -196,10 +232,13 @@ def test_create_client_takes_and_prints_the_lifetimes(db):
         "--grant-type=client_credentials",
         "--access-token-lifetime=300",
         "--refresh-token-lifetime=86400",
+        "--refresh-token-absolute-lifetime=864000",
         "--authorization-code-lifetime=30",
     )
     assert (created["access_token_lifetime"], created["refresh_token_lifetime"]) == (300, 86400)
-    assert created["authorization_code_lifetime"] == 30
+    assert (
+        created["authorization_code_lifetime"] == 30 and created["refresh_token_absolute_lifetime"] == 864000
+    )
     updated = run("--client-id=tv", "--update-if-exists", "--access-token-lifetime=default")
     assert updated["access_token_lifetime"] is None and updated["changed"] == ["access_token_lifetime"]
     assert updated["refresh_token_lifetime"] == 86400
@@ -219,7 +258,12 @@ def test_create_client_refuses_a_code_lifetime_over_600(db):
 def test_the_admin_shows_and_saves_the_lifetimes(admin_client, confidential_client):
     url = f"/admin/oauth_provider/application/{confidential_client.pk}/change/"
     page = admin_client.get(url)
-    for field in ("access_token_lifetime", "refresh_token_lifetime", "authorization_code_lifetime"):
+    for field in (
+        "access_token_lifetime",
+        "refresh_token_lifetime",
+        "refresh_token_absolute_lifetime",
+        "authorization_code_lifetime",
+    ):
         assert f'name="{field}"'.encode() in page.content
 
 

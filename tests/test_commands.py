@@ -157,6 +157,7 @@ def test_create_a_confidential_client_with_every_option(sent):
         "token_exchange_audiences": [],
         "access_token_lifetime": None,
         "refresh_token_lifetime": None,
+        "refresh_token_absolute_lifetime": None,
         "authorization_code_lifetime": None,
         "created": True,
     }

@@ -90,6 +90,7 @@ class ApplicationForm(forms.ModelForm):
             "token_exchange_audiences",
             "access_token_lifetime",
             "refresh_token_lifetime",
+            "refresh_token_absolute_lifetime",
             "authorization_code_lifetime",
         )
 

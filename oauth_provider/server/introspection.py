@@ -71,6 +71,10 @@ def _refresh_token(value: str, client: Any, issuer: str) -> dict[str, Any] | Non
         return None
     lifetime = token.application.lifetime("refresh_token")
     expires = token.created + timedelta(seconds=lifetime) if lifetime else None
+    absolute = token.application.lifetime("refresh_token_absolute")
+    if absolute:
+        ends = (token.family_started or token.created) + timedelta(seconds=absolute)
+        expires = min(expires, ends) if expires else ends
     if (expires and expires <= timezone.now()) or not _usable(token) or not _visible_to(token, client):
         return INACTIVE
     # Not "Bearer": a resource server must never take a refresh token for an access token.

@@ -271,6 +271,14 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
         lifetime = client.lifetime("refresh_token")
         if lifetime and token.created + timedelta(seconds=lifetime) <= timezone.now():
             return False
+        absolute = client.lifetime("refresh_token_absolute")
+        started = token.family_started or token.created
+        if absolute and started + timedelta(seconds=absolute) <= timezone.now():
+            raise errors.InvalidGrantError(
+                description="The grant behind this refresh token has reached its absolute lifetime; "
+                "ask the resource owner again.",
+                request=request,
+            )
         if not token.user.is_active:
             return False
         unbound = dpop.refresh_binding_problem(token)
@@ -363,6 +371,8 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
                 auth_time=_login_time(getattr(request, "auth_time", None)),
                 # RFC 9449 §5: a public client's refresh token is bound too.
                 jkt=key if key and not request.client.is_confidential else "",
+                # The absolute lifetime counts from the family's first refresh token.
+                family_started=(previous.family_started or previous.created) if previous is not None else now,
             )
             set_token_value(refresh_token, token["refresh_token"])
         code = request.grant if request.grant_type == GrantType.AUTHORIZATION_CODE else None

@@ -39,6 +39,7 @@ LIST_FIELDS = {
 LIFETIME_FIELDS = {
     "access_token_lifetime": "access_token_lifetime",
     "refresh_token_lifetime": "refresh_token_lifetime",
+    "refresh_token_absolute_lifetime": "refresh_token_absolute_lifetime",
     "authorization_code_lifetime": "authorization_code_lifetime",
 }
 FLAG_FIELDS = {
@@ -74,6 +75,7 @@ def describe(application: Any) -> dict[str, Any]:
         # Lifetimes in seconds; null: the site's setting (docs/lifetimes.rst).
         "access_token_lifetime": application.access_token_lifetime,
         "refresh_token_lifetime": application.refresh_token_lifetime,
+        "refresh_token_absolute_lifetime": application.refresh_token_absolute_lifetime,
         "authorization_code_lifetime": application.authorization_code_lifetime,
     }
 
@@ -187,6 +189,12 @@ class Command(BaseCommand):
             "--refresh-token-lifetime",
             type=lifetime,
             help="How long each refresh token may be used. Default: REFRESH_TOKEN_EXPIRE_SECONDS.",
+        )
+        lifetimes.add_argument(
+            "--refresh-token-absolute-lifetime",
+            type=lifetime,
+            help="How long a chain of refreshes may last from the owner's grant. "
+            "Default: REFRESH_TOKEN_ABSOLUTE_EXPIRE_SECONDS.",
         )
         lifetimes.add_argument(
             "--authorization-code-lifetime",

@@ -177,6 +177,15 @@ class Application(AbstractApplication):
         ),
         verbose_name=_("refresh token lifetime"),
     )
+    refresh_token_absolute_lifetime = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Seconds a chain of refreshed tokens may last from the owner's grant, however often it is "
+            "refreshed; empty: REFRESH_TOKEN_ABSOLUTE_EXPIRE_SECONDS."
+        ),
+        verbose_name=_("refresh token absolute lifetime"),
+    )
     authorization_code_lifetime = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -196,12 +205,13 @@ class Application(AbstractApplication):
         return (self.client_id,)
 
     def lifetime(self, name: str) -> int:
-        """Seconds that ``name`` ("access_token", "refresh_token" or "authorization_code") lives
-        for this client: its own value, else the site's setting."""
+        """Seconds that ``name`` ("access_token", "refresh_token", "refresh_token_absolute" or
+        "authorization_code") lives for this client: its own value, else the site's setting
+        (0 for none)."""
         own = getattr(self, f"{name}_lifetime")
         if own is not None:
             return int(own)
-        return int(getattr(provider_settings, f"{name.upper()}_EXPIRE_SECONDS"))
+        return int(getattr(provider_settings, f"{name.upper()}_EXPIRE_SECONDS") or 0)
 
     def set_client_secret(self, secret: str) -> None:
         """Store the hash of ``secret``, whatever it looks like, and keep the plaintext on
@@ -313,7 +323,7 @@ class Application(AbstractApplication):
             errors.setdefault("authorization_code_lifetime", []).append(
                 "An authorization code lives 1 to 600 seconds (RFC 6749 §4.1.2: at most 10 minutes)."
             )
-        for name in ("access_token_lifetime", "refresh_token_lifetime"):
+        for name in ("access_token_lifetime", "refresh_token_lifetime", "refresh_token_absolute_lifetime"):
             if getattr(self, name) == 0:
                 errors.setdefault(name, []).append("Leave it empty for the site's default; 0 is no lifetime.")
         bad = invalid_scope_tokens(self.allowed_scope_list)

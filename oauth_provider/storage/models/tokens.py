@@ -79,6 +79,13 @@ class RefreshToken(AbstractRefreshToken):
         help_text=_("A public client's refresh token is bound to its DPoP key (RFC 9449 §5)."),
         verbose_name=_("DPoP key thumbprint"),
     )
+    family_started = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the first refresh token of this family was issued, for the absolute lifetime."),
+        verbose_name=_("family started"),
+    )
 
     class Meta(AbstractRefreshToken.Meta):
         swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"
