@@ -220,3 +220,147 @@ def test_the_tv_app_connects_with_the_device_grant(demo):
     assert tv.returncode == 0, err
     assert "Connected. Access token" in out and "for bookings:read" in out
     assert "Harbour View Hotel, room 101" in out
+
+
+def demo_login(demo, username: str) -> requests.Session:
+    browser = requests.Session()
+    login = f"{demo.as_url}/accounts/login/"
+    browser.get(login, timeout=10)
+    browser.post(
+        login,
+        data={
+            "username": username,
+            "password": f"{username}-demo-password",
+            "csrfmiddlewaretoken": browser.cookies["hotel_csrftoken"],
+        },
+        headers={"Referer": login},
+        timeout=10,
+    )
+    return browser
+
+
+def test_a_pushed_authorization_request_against_the_demo(demo):
+    """RFC 9126 with Authlib: partner-web pushes its request, the browser carries only the
+    request_uri, alice approves, Authlib exchanges the code and calls the bookings API."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    from authlib.integrations.requests_client import OAuth2Session
+    from authlib.integrations.requests_client.oauth2_session import OAuth2ClientAuth
+
+    meta = requests.get(f"{demo.as_url}/.well-known/oauth-authorization-server", timeout=10).json()
+    secret = "partner-web-demo-secret-not-for-production"
+    redirect_uri = f"{demo.client_url}/callback/"
+    session = OAuth2Session(
+        "partner-web", secret, scope="bookings:read", redirect_uri=redirect_uri, code_challenge_method="S256"
+    )
+    verifier = "v" * 64
+    url, state = session.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier)
+    params = {k: v for k, v in parse_qsl(urlsplit(url).query) if k != "client_id"}
+    auth = OAuth2ClientAuth("partner-web", secret, "client_secret_basic")
+    pushed = requests.post(meta["pushed_authorization_request_endpoint"], data=params, auth=auth, timeout=10)
+    assert pushed.status_code == 201, pushed.text
+    browser = demo_login(demo, "alice")
+    authorize = (
+        meta["authorization_endpoint"]
+        + "?"
+        + urlencode({"client_id": "partner-web", "request_uri": pushed.json()["request_uri"]})
+    )
+    page = browser.get(authorize, timeout=10)
+    assert page.status_code == 200 and "See your hotel bookings" in page.text
+    decision = {**hidden_fields(page.text), "approved_scopes": "bookings:read", "allow": "Authorize"}
+    done = browser.post(
+        authorize, data=decision, headers={"Referer": authorize}, allow_redirects=False, timeout=10
+    )
+    location = done.headers["Location"]
+    assert location.startswith(redirect_uri) and f"state={state}" in location
+    token = session.fetch_token(
+        meta["token_endpoint"], authorization_response=location, code_verifier=verifier
+    )
+    bookings = requests.get(
+        f"{demo.as_url}/api/bookings/",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        timeout=10,
+    )
+    assert bookings.status_code == 200 and bookings.json()
+    # The request_uri was spent by alice's decision.
+    assert browser.get(authorize, timeout=10).status_code == 400
+
+
+def test_a_dpop_bound_token_against_the_demo(demo):
+    """RFC 9449: partner-service gets a DPoP-bound token with a joserfc proof through Authlib,
+    calls the hotel API with proofs; the same token as a bearer token, or a replayed proof,
+    is refused."""
+    import time
+    import uuid
+
+    from authlib.integrations.requests_client import OAuth2Session
+    from joserfc import jwk, jwt
+
+    from oauth_provider.core.dpop import access_token_hash
+
+    key = jwk.ECKey.generate_key("P-256")
+
+    def proof(method, url, access_token=None):
+        claims = {"jti": uuid.uuid4().hex, "htm": method, "htu": url, "iat": int(time.time())}
+        if access_token:
+            claims["ath"] = access_token_hash(access_token)
+        return jwt.encode({"alg": "ES256", "typ": "dpop+jwt", "jwk": key.as_dict(private=False)}, claims, key)
+
+    meta = requests.get(f"{demo.as_url}/.well-known/oauth-authorization-server", timeout=10).json()
+    assert "ES256" in meta["dpop_signing_alg_values_supported"]
+    session = OAuth2Session(
+        "partner-service", "partner-service-demo-secret-not-for-production", scope="reports:read"
+    )
+    token = session.fetch_token(
+        meta["token_endpoint"],
+        grant_type="client_credentials",
+        headers={"DPoP": proof("POST", meta["token_endpoint"])},
+    )
+    assert token["token_type"] == "DPoP"
+    url = f"{demo.as_url}/api/me/"
+    signed = proof("GET", url, token["access_token"])
+    headers = {"Authorization": f"DPoP {token['access_token']}", "DPoP": signed}
+    me = requests.get(url, headers=headers, timeout=10)
+    assert me.status_code == 200 and me.json()["client_id"] == "partner-service"
+    replay = requests.get(url, headers=headers, timeout=10)
+    assert replay.status_code == 401 and 'error="invalid_dpop_proof"' in replay.headers["WWW-Authenticate"]
+    stolen = requests.get(url, headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10)
+    assert stolen.status_code == 401 and stolen.headers["WWW-Authenticate"].startswith("DPoP")
+
+
+def test_a_token_exchange_against_the_demo(demo):
+    """RFC 8693: alice's token (partner-cli's password grant) is exchanged by partner-gateway,
+    through Authlib, for a token for hotel-api that reads her bookings as her."""
+    from authlib.integrations.requests_client import OAuth2Session
+
+    token_url = f"{demo.as_url}/oauth/token/"
+    alice = requests.post(
+        token_url,
+        data={
+            "grant_type": "password",
+            "username": "alice",
+            "password": "alice-demo-password",
+            "scope": "bookings:read",
+        },
+        auth=("partner-cli", "partner-cli-demo-secret-not-for-production"),
+        timeout=10,
+    ).json()
+    gateway = OAuth2Session("partner-gateway", "partner-gateway-demo-secret-not-for-production")
+    token = gateway.fetch_token(
+        token_url,
+        grant_type="urn:ietf:params:oauth:grant-type:token-exchange",
+        subject_token=alice["access_token"],
+        subject_token_type="urn:ietf:params:oauth:token-type:access_token",
+        audience="hotel-api",
+    )
+    assert token["issued_token_type"] == "urn:ietf:params:oauth:token-type:access_token"
+    me = requests.get(
+        f"{demo.as_url}/api/me/", headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10
+    )
+    assert me.json()["subject"] == "alice" and me.json()["client_id"] == "partner-gateway"
+    bookings = requests.get(
+        f"{demo.as_url}/api/bookings/",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        timeout=10,
+    )
+    assert bookings.status_code == 200 and bookings.json()

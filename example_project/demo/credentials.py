@@ -83,6 +83,15 @@ CLIENTS = {
         "grant_type": ["password", "refresh_token"],
         "scope": ["bookings:read"],
     },
+    "partner-gateway": {
+        "name": "Partner Travel gateway (token exchange)",
+        "description": "Exchanges a traveller's token for one for the hotel API (RFC 8693).",
+        "client_type": "confidential",
+        "client_secret": "partner-gateway-demo-secret-not-for-production",
+        "grant_type": ["urn:ietf:params:oauth:grant-type:token-exchange"],
+        "token_exchange_audience": ["hotel-api"],
+        "scope": ["bookings:read"],
+    },
     "partner-tv": {
         "name": "Partner Travel TV app",
         "description": "A TV app: you connect it by typing the code it shows (device grant, RFC 8628).",

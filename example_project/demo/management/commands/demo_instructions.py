@@ -8,6 +8,7 @@ GRANTS = {
     "partner-web": "authorization code + PKCE, refresh token, OpenID Connect sign-in",
     "partner-service": "client credentials",
     "partner-cli": "password (discouraged)",
+    "partner-gateway": "token exchange (RFC 8693), for the audience hotel-api",
     "partner-tv": "device authorization (RFC 8628), refresh token",
     "partner-implicit": "implicit (discouraged)",
 }
