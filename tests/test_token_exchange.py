@@ -119,6 +119,17 @@ def test_an_audience_outside_the_policy_is_invalid_target(exchange_on, gateway, 
     assert not AccessToken.objects.filter(application=gateway).exists()
 
 
+def test_without_scope_the_subject_scopes_are_narrowed_to_the_clients(exchange_on, user_token):
+    narrow = ApplicationFactory(
+        grant_types=EXCHANGE,
+        redirect_uris="",
+        token_exchange_audiences="bookings-service",
+        allowed_scopes="read",
+    )
+    assert exchange(narrow, subject_token=user_token).json()["scope"] == "read"
+    assert error_of(exchange(narrow, subject_token=user_token, scope="read write")) == "invalid_scope"
+
+
 def test_a_wider_scope_is_invalid_scope(exchange_on, gateway, flow, confidential_client):
     token = flow.tokens_for(confidential_client, scope="read")["access_token"]
     assert error_of(exchange(gateway, subject_token=token, scope="read write")) == "invalid_scope"

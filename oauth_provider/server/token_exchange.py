@@ -123,7 +123,11 @@ def decide(client: Any, request: Request) -> Exchange:
             description="The subject_token was issued for another audience than this client.", request=request
         )
     granted = parse_scope(subject.scope)
-    asked = parse_scope(request.scope) if request.scope else granted
+    # Left out, the scope is the subject token's, narrowed to what this client may have.
+    allowed = client.allowed_scope_list
+    asked = (
+        parse_scope(request.scope) if request.scope else [s for s in granted if not allowed or s in allowed]
+    )
     beyond = [scope for scope in asked if scope not in granted]
     if beyond:
         raise errors.InvalidScopeError(
