@@ -574,3 +574,15 @@ def test_authlib_completes_the_device_flow(live_server, settings, transactional_
         f"{base}/api/scoped/", headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10
     )
     assert api.status_code == 200, api.text
+
+
+def test_revoking_the_consent_before_the_device_polls_denies_it(tv, owner):
+    """The owner approved, then revoked the app on the connected apps page before the device
+    exchanged its code: the device gets access_denied, as a pending code would be gone."""
+    from oauth_provider.storage.revocation import revoke_consent
+
+    started = start(tv).json()
+    approve(browser_for(owner), started["user_code"])
+    revoke_consent(owner, tv)
+    assert error_of(poll(tv, started["device_code"])) == "access_denied"
+    assert not get_access_token_model().objects.exists()
