@@ -107,7 +107,8 @@ def verify_proof(
     now: float | None = None,
 ) -> Proof:
     """The proof's key and ``jti`` once RFC 9449 §4.3's checks hold (replay aside: see
-    :func:`remember_jti`); raises :class:`InvalidDPoPProof` or :class:`UseDPoPNonce`."""
+    :func:`remember_jti`); raises :class:`~oauth_provider.core.errors.InvalidDPoPProof` or
+    :class:`~oauth_provider.core.errors.UseDPoPNonce`."""
     try:
         header, claims, key = jose.verify_with_embedded_key(
             proof, typ="dpop+jwt", algorithms=provider_settings.DPOP_SIGNING_ALGORITHMS
