@@ -550,6 +550,55 @@ def _registration_rules() -> list[tuple[bool, str, str, str]]:
     ]
 
 
+#: (setting, largest sensible value, why) for the device grant, checked with --deploy.
+DEVICE_GRANT_LIMITS = (
+    ("DEVICE_CODE_EXPIRE_SECONDS", 1800, "a user code that lives longer can be guessed for longer."),
+    ("DEVICE_USER_CODE_ATTEMPTS", 10, "more wrong user codes per window make guessing one likelier."),
+)
+
+
+@register(Tags.security, deploy=True)
+def check_device_grant(app_configs: Any, **kwargs: Any) -> list:
+    """RFC 8628 §5.1: user codes are short, so they must be short-lived and rate limited."""
+    if GrantType.DEVICE_CODE.value not in provider_settings.GRANT_TYPES:
+        return []
+    return [
+        Warning(
+            f"{name} is {getattr(provider_settings, name)}, more than {limit}, while the device grant is on.",
+            hint=f"Lower OAUTH_PROVIDER[{name!r}] (RFC 8628 §5.1): {why}",
+            id="oauth_provider.W030",
+        )
+        for name, limit, why in DEVICE_GRANT_LIMITS
+        if int(getattr(provider_settings, name)) > limit
+    ]
+
+
+@register(Tags.database)
+def check_client_lifetimes(app_configs: Any, databases: Any = None, **kwargs: Any) -> list:
+    """A client's own access token lifetime above the limit W004 applies to the site's."""
+    if not databases:
+        return []
+    from django.db import DatabaseError
+    from oauth2_provider.models import get_application_model
+
+    limit = dict((name, value) for name, value, _, _ in LIFETIME_LIMITS)["ACCESS_TOKEN_EXPIRE_SECONDS"]
+    try:
+        long_lived = get_application_model().objects.filter(is_active=True, access_token_lifetime__gt=limit)
+        names = list(long_lived.order_by("pk").values_list("client_id", flat=True)[:5])
+    except DatabaseError:
+        return []
+    if not names:
+        return []
+    return [
+        Warning(
+            f"Active clients have an access token lifetime longer than {limit} s: {names}.",
+            hint="Lower their access token lifetime in the admin or with oauth_provider_create_client "
+            "--update-if-exists --access-token-lifetime; short-lived credentials limit the damage of a leak.",
+            id="oauth_provider.W031",
+        )
+    ]
+
+
 @register(Tags.security)
 def check_resources_and_registration(app_configs: Any, **kwargs: Any) -> list:
     """Resource indicators (RFC 8707), dynamic registration (RFC 7591), client ID metadata documents."""
@@ -567,3 +616,39 @@ def check_resources_and_registration(app_configs: Any, **kwargs: Any) -> list:
             kind = Warning if ".W" in check_id else Error
             problems.append(kind(message, hint=hint, id=check_id))
     return problems
+
+
+@register(Tags.security)
+def check_dpop_cache(app_configs: Any, **kwargs: Any) -> list:
+    """RFC 9449 §11.1: a proof's jti is remembered in a cache every server shares."""
+    if not provider_settings.DPOP_ENABLED:
+        return []
+    alias = provider_settings.DPOP_CACHE_ALIAS
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "") if alias in settings.CACHES else ""
+    if not backend:
+        return [
+            Error(
+                f"DPOP_CACHE_ALIAS names {alias!r}, which is not in CACHES.",
+                hint="Set OAUTH_PROVIDER['DPOP_CACHE_ALIAS'] to a cache every server shares, e.g. Redis.",
+                id="oauth_provider.E030",
+            )
+        ]
+    if backend.endswith("DummyCache"):
+        return [
+            Error(
+                f"DPoP proofs' jti are kept in {alias!r}, a DummyCache: replayed proofs are accepted.",
+                hint="Point OAUTH_PROVIDER['DPOP_CACHE_ALIAS'] at a cache every server shares, e.g. Redis.",
+                id="oauth_provider.E030",
+            )
+        ]
+    if backend.endswith(("LocMemCache", "FileBasedCache")):
+        return [
+            Warning(
+                f"DPoP proofs' jti are kept in the cache {alias!r}, which other processes do not share: "
+                "a proof replayed to another process is accepted.",
+                hint="Use a cache every server and worker shares (Redis or Memcached) for "
+                "OAUTH_PROVIDER['DPOP_CACHE_ALIAS'], unless the site runs one process.",
+                id="oauth_provider.W032",
+            )
+        ]
+    return []

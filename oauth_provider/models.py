@@ -4,6 +4,26 @@ Reach the token models through ``oauth2_provider.models.get_*_model()`` so that 
 that swaps them keeps working.
 """
 
-from .storage.models import AccessToken, Application, AuditEvent, Consent, Grant, IDToken, RefreshToken
+from .storage.models import (
+    AccessToken,
+    Application,
+    AuditEvent,
+    Consent,
+    DeviceAuthorization,
+    Grant,
+    IDToken,
+    PushedAuthorizationRequest,
+    RefreshToken,
+)
 
-__all__ = ["AccessToken", "Application", "AuditEvent", "Consent", "Grant", "IDToken", "RefreshToken"]
+__all__ = [
+    "AccessToken",
+    "Application",
+    "AuditEvent",
+    "Consent",
+    "DeviceAuthorization",
+    "Grant",
+    "IDToken",
+    "PushedAuthorizationRequest",
+    "RefreshToken",
+]

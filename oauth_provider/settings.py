@@ -40,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    # How long a chain of refreshed tokens may last from the owner's grant, however often
+    # it is refreshed (each refresh token also expires REFRESH_TOKEN_EXPIRE_SECONDS after it
+    # was issued). None: no such limit. A client may set its own (docs/lifetimes.rst).
+    "REFRESH_TOKEN_ABSOLUTE_EXPIRE_SECONDS": None,
     # PKCE (RFC 7636, RFC 9700 §2.1.1): S256 is required of public clients.
     "PKCE_REQUIRED_FOR_CONFIDENTIAL_CLIENTS": False,
     "PKCE_PLAIN_ALLOWED": False,
@@ -134,6 +138,32 @@ DEFAULTS: dict[str, Any] = {
     "INTROSPECTION_TIMEOUT_SECONDS": 5,
     # Create a local user for a token whose owner is unknown here (else AnonymousUser).
     "INTROSPECTION_CREATE_USERS": False,
+    # The device authorization grant (RFC 8628, docs/device.rst), on while GRANT_TYPES lists
+    # "urn:ietf:params:oauth:grant-type:device_code": how long a device code and its user
+    # code live, and the polling interval the device is told (RFC 8628 §3.2).
+    "DEVICE_CODE_EXPIRE_SECONDS": 600,
+    "DEVICE_CODE_INTERVAL_SECONDS": 5,
+    # Wrong user codes allowed per owner and per address in FAILED_ATTEMPTS_WINDOW_SECONDS
+    # before the verification page locks them out (RFC 8628 §5.1, brute force).
+    "DEVICE_USER_CODE_ATTEMPTS": 5,
+    # The page where the owner enters a user code.
+    "DEVICE_TEMPLATE": "oauth_provider/device.html",
+    # Pushed authorization requests (RFC 9126, docs/par.rst): the PAR endpoint, and whether
+    # every client must use it (a client can be made to with its own flag), and how long a
+    # request_uri may be used.
+    "PUSHED_AUTHORIZATION_REQUESTS": False,
+    "REQUIRE_PUSHED_AUTHORIZATION_REQUESTS": False,
+    "PUSHED_AUTHORIZATION_REQUEST_EXPIRE_SECONDS": 300,
+    # DPoP (RFC 9449, docs/dpop.rst): sender-constrained tokens. On: the token endpoint binds
+    # the tokens of a request with a DPoP proof to its key, and resource servers accept
+    # "Authorization: DPoP". The algorithms proofs may use, how far a proof's iat may be
+    # from now, the cache that remembers proofs' jti (shared by every server), and nonces.
+    "DPOP_ENABLED": False,
+    "DPOP_SIGNING_ALGORITHMS": ["ES256", "EdDSA", "RS256"],
+    "DPOP_PROOF_MAX_AGE_SECONDS": 60,
+    "DPOP_CACHE_ALIAS": "default",
+    "DPOP_NONCE_REQUIRED": False,
+    "DPOP_NONCE_LIFETIME_SECONDS": 300,
     # Rate limits (DRF rate syntax), per client IP and per client id, checked before
     # any hashing or query. None or a missing endpoint means no limit.
     "RATE_LIMITS": {
@@ -143,6 +173,8 @@ DEFAULTS: dict[str, Any] = {
         "introspect": "1200/minute",
         # Dynamic client registration (RFC 7591), per client IP only.
         "register": "20/hour",
+        "device_authorization": "60/minute",
+        "pushed_authorization_request": "300/minute",
     },
     # Failed client authentications (per client id and IP) and failed password-grant
     # logins (per username and IP) allowed in the window before a lockout, which

@@ -3,17 +3,20 @@
 Endpoints live under ``oauth/``, with the owner's connected apps page; the RFC 8414
 metadata document sits at the well-known path so that the issuer is the site's root URL,
 and so does OpenID Connect's. The OpenID Connect endpoints answer 404 while
-``OIDC_ENABLED`` is off.
+``OIDC_ENABLED`` is off, the device grant's (RFC 8628) while ``GRANT_TYPES`` leaves it
+out, and the PAR endpoint (RFC 9126) while ``PUSHED_AUTHORIZATION_REQUESTS`` is off.
 """
 
 from django.urls import path, register_converter
 
 from .server.endpoints.authorize import AuthorizationView
 from .server.endpoints.connected_apps import ConnectedAppsView, RevokeConnectedAppView
+from .server.endpoints.device import DeviceAuthorizationView, DeviceVerificationView
 from .server.endpoints.introspect import IntrospectTokenView
 from .server.endpoints.logout import EndSessionView
 from .server.endpoints.metadata import MetadataView
 from .server.endpoints.openid import JWKSView, OpenIDConfigurationView
+from .server.endpoints.par import PushedAuthorizationRequestView
 from .server.endpoints.registration import ClientConfigurationView, RegistrationView
 from .server.endpoints.revoke import RevokeTokenView
 from .server.endpoints.token import TokenView
@@ -45,6 +48,9 @@ urlpatterns = [
     path("oauth/token/", TokenView.as_view(), name="token"),
     path("oauth/revoke/", RevokeTokenView.as_view(), name="revoke"),
     path("oauth/introspect/", IntrospectTokenView.as_view(), name="introspect"),
+    path("oauth/par/", PushedAuthorizationRequestView.as_view(), name="pushed_authorization_request"),
+    path("oauth/device_authorization/", DeviceAuthorizationView.as_view(), name="device_authorization"),
+    path("oauth/device/", DeviceVerificationView.as_view(), name="device"),
     path("oauth/connected-apps/", ConnectedAppsView.as_view(), name="connected_apps"),
     path(
         "oauth/connected-apps/<oauth_provider_row_id:application_id>/revoke/",

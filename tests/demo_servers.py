@@ -65,6 +65,12 @@ class Demo:
     env: dict[str, str]
     log: Path
 
+    cwd = EXAMPLE_PROJECT
+
+    def command(self, *arguments: str) -> list[str]:
+        """The command line of ``python manage.py ...`` in the example project."""
+        return [sys.executable, "manage.py", *arguments]
+
     def manage(self, *arguments: str, **env: str) -> subprocess.CompletedProcess:
         """``python manage.py ...`` in the example project, against these servers (or ``env``'s)."""
         return subprocess.run(

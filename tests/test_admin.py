@@ -51,6 +51,13 @@ def application_form(**overrides) -> dict:
         "allowed_origins": "",
         "access_token_format": "opaque",
         "access_token_audience": "",
+        "require_pushed_authorization_requests": "",
+        "dpop_bound_access_tokens": "",
+        "token_exchange_audiences": "",
+        "access_token_lifetime": "",
+        "refresh_token_lifetime": "",
+        "refresh_token_absolute_lifetime": "",
+        "authorization_code_lifetime": "",
     }
     data.update(overrides)
     assert set(data) == set(ApplicationForm.Meta.fields)

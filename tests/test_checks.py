@@ -170,12 +170,12 @@ def test_e003_unknown_default_scope(settings):
 def test_e003_unknown_grant_type(settings):
     settings.OAUTH_PROVIDER = {
         **settings.OAUTH_PROVIDER,
-        "GRANT_TYPES": ["authorization_code", "urn:ietf:params:oauth:grant-type:device_code"],
+        "GRANT_TYPES": ["authorization_code", "urn:ietf:params:oauth:grant-type:jwt-bearer"],
     }
     messages = check_scopes_and_grants(None)
     assert ids(messages) == ["oauth_provider.E003"]
     assert messages[0].msg == (
-        "Unknown default scopes [] or grant types ['urn:ietf:params:oauth:grant-type:device_code']."
+        "Unknown default scopes [] or grant types ['urn:ietf:params:oauth:grant-type:jwt-bearer']."
     )
 
 

@@ -155,6 +155,13 @@ def test_create_a_confidential_client_with_every_option(sent):
         "sector_identifier": "",
         "token_format": "opaque",
         "access_token_audience": [],
+        "require_pushed_authorization_requests": False,
+        "dpop_bound_access_tokens": False,
+        "token_exchange_audiences": [],
+        "access_token_lifetime": None,
+        "refresh_token_lifetime": None,
+        "refresh_token_absolute_lifetime": None,
+        "authorization_code_lifetime": None,
         "created": True,
     }
     assert len(secret) >= 32
@@ -706,7 +713,16 @@ MODELS = {"access": AccessToken, "refresh": RefreshToken, "grant": Grant}
 
 def test_clear_expired_deletes_exactly_the_expired_rows(rows):
     output, _ = run("oauth_provider_clear_expired")
-    assert output == {"deleted": {"refresh_tokens": 2, "access_tokens": 3, "id_tokens": 0, "grants": 2}}
+    assert output == {
+        "deleted": {
+            "refresh_tokens": 2,
+            "access_tokens": 3,
+            "id_tokens": 0,
+            "grants": 2,
+            "device_authorizations": 0,
+            "pushed_authorization_requests": 0,
+        }
+    }
     for kind, model in MODELS.items():
         assert set(model.objects.values_list("pk", flat=True)) == pks(rows["keep"], kind), kind
     rotated = RefreshToken.objects.get(revoked__isnull=False)
@@ -715,7 +731,16 @@ def test_clear_expired_deletes_exactly_the_expired_rows(rows):
 
 def test_clear_expired_dry_run_deletes_nothing(rows):
     output, _ = run("oauth_provider_clear_expired", "--dry-run")
-    assert output == {"would_delete": {"refresh_tokens": 2, "access_tokens": 3, "id_tokens": 0, "grants": 2}}
+    assert output == {
+        "would_delete": {
+            "refresh_tokens": 2,
+            "access_tokens": 3,
+            "id_tokens": 0,
+            "grants": 2,
+            "device_authorizations": 0,
+            "pushed_authorization_requests": 0,
+        }
+    }
     for kind, model in MODELS.items():
         assert model.objects.count() == len(rows["keep"][kind]) + len(rows["delete"][kind])
 
@@ -804,7 +829,14 @@ def test_the_boundaries_match_the_validators_expiry_rules(confidential_client, o
 
     counts = maintenance.clear_expired(now=now)
 
-    assert counts == {"refresh_tokens": 1, "access_tokens": 1, "id_tokens": 0, "grants": 2}
+    assert counts == {
+        "refresh_tokens": 1,
+        "access_tokens": 1,
+        "id_tokens": 0,
+        "grants": 2,
+        "device_authorizations": 0,
+        "pushed_authorization_requests": 0,
+    }
     assert set(AccessToken.objects.values_list("pk", flat=True)) == {access_after.pk}
     assert set(RefreshToken.objects.values_list("pk", flat=True)) == {refresh_after.pk}
     assert set(Grant.objects.values_list("pk", flat=True)) == {consumed_after.pk}

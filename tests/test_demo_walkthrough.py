@@ -168,3 +168,199 @@ def test_the_partner_reports_page_traces_rfc_6749_section_4_4(demo):
     assert re.findall(r'data-letter="([A-Z]?)"', page) == ["A", "B", "", ""]
     assert "Client Authentication" in page
     assert "code_verifier" not in page
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def test_the_tv_app_connects_with_the_device_grant(demo):
+    """RFC 8628 with a third-party client (oauthlib's DeviceClient through requests-oauthlib):
+    the TV app prints a code and polls; alice enters the code on the hotel site and approves;
+    the app gets its token and lists her bookings."""
+    tv = subprocess.Popen(
+        [*demo.command("tv_app", "--settings=partner.settings", "--wait=120")],
+        cwd=demo.cwd,
+        env=demo.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        printed = [tv.stdout.readline() for _ in range(3)]
+        code = re.search(r"enter the code: ([A-Z]{4}-[A-Z]{4})", printed[1]).group(1)
+        assert printed[0].strip() == f"To connect this TV, open {demo.as_url}/oauth/device/"
+        browser = requests.Session()
+        login = f"{demo.as_url}/accounts/login/"
+        browser.get(login, timeout=10)
+        browser.post(
+            login,
+            data={
+                "username": "alice",
+                "password": "alice-demo-password",
+                "csrfmiddlewaretoken": browser.cookies["hotel_csrftoken"],
+            },
+            headers={"Referer": login},
+            timeout=10,
+        )
+        page = f"{demo.as_url}/oauth/device/"
+        entered = browser.post(
+            page,
+            data={"user_code": code.lower(), "csrfmiddlewaretoken": browser.cookies["hotel_csrftoken"]},
+            headers={"Referer": page},
+            timeout=10,
+        )
+        assert entered.status_code == 200 and "Partner Travel TV app" in entered.text
+        decision = {**hidden_fields(entered.text), "approved_scopes": "bookings:read", "allow": "Authorize"}
+        approved = browser.post(page, data=decision, headers={"Referer": page}, timeout=10)
+        assert "oauth-device-approved" in approved.text
+        out, err = tv.communicate(timeout=120)
+    finally:
+        tv.kill()
+    assert tv.returncode == 0, err
+    assert "Connected. Access token" in out and "for bookings:read" in out
+    assert "Harbour View Hotel, room 101" in out
+
+
+def demo_login(demo, username: str) -> requests.Session:
+    browser = requests.Session()
+    login = f"{demo.as_url}/accounts/login/"
+    browser.get(login, timeout=10)
+    browser.post(
+        login,
+        data={
+            "username": username,
+            "password": f"{username}-demo-password",
+            "csrfmiddlewaretoken": browser.cookies["hotel_csrftoken"],
+        },
+        headers={"Referer": login},
+        timeout=10,
+    )
+    return browser
+
+
+def test_a_pushed_authorization_request_against_the_demo(demo):
+    """RFC 9126 with Authlib: partner-web pushes its request, the browser carries only the
+    request_uri, alice approves, Authlib exchanges the code and calls the bookings API."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    from authlib.integrations.requests_client import OAuth2Session
+    from authlib.integrations.requests_client.oauth2_session import OAuth2ClientAuth
+
+    meta = requests.get(f"{demo.as_url}/.well-known/oauth-authorization-server", timeout=10).json()
+    secret = "partner-web-demo-secret-not-for-production"
+    redirect_uri = f"{demo.client_url}/callback/"
+    session = OAuth2Session(
+        "partner-web", secret, scope="bookings:read", redirect_uri=redirect_uri, code_challenge_method="S256"
+    )
+    verifier = "v" * 64
+    url, state = session.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier)
+    params = {k: v for k, v in parse_qsl(urlsplit(url).query) if k != "client_id"}
+    auth = OAuth2ClientAuth("partner-web", secret, "client_secret_basic")
+    pushed = requests.post(meta["pushed_authorization_request_endpoint"], data=params, auth=auth, timeout=10)
+    assert pushed.status_code == 201, pushed.text
+    browser = demo_login(demo, "alice")
+    authorize = (
+        meta["authorization_endpoint"]
+        + "?"
+        + urlencode({"client_id": "partner-web", "request_uri": pushed.json()["request_uri"]})
+    )
+    page = browser.get(authorize, timeout=10)
+    assert page.status_code == 200 and "See your hotel bookings" in page.text
+    decision = {**hidden_fields(page.text), "approved_scopes": "bookings:read", "allow": "Authorize"}
+    done = browser.post(
+        authorize, data=decision, headers={"Referer": authorize}, allow_redirects=False, timeout=10
+    )
+    location = done.headers["Location"]
+    assert location.startswith(redirect_uri) and f"state={state}" in location
+    token = session.fetch_token(
+        meta["token_endpoint"], authorization_response=location, code_verifier=verifier
+    )
+    bookings = requests.get(
+        f"{demo.as_url}/api/bookings/",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        timeout=10,
+    )
+    assert bookings.status_code == 200 and bookings.json()
+    # The request_uri was spent by alice's decision.
+    assert browser.get(authorize, timeout=10).status_code == 400
+
+
+def test_a_dpop_bound_token_against_the_demo(demo):
+    """RFC 9449: partner-service gets a DPoP-bound token with a joserfc proof through Authlib,
+    calls the hotel API with proofs; the same token as a bearer token, or a replayed proof,
+    is refused."""
+    import time
+    import uuid
+
+    from authlib.integrations.requests_client import OAuth2Session
+    from joserfc import jwk, jwt
+
+    from oauth_provider.core.dpop import access_token_hash
+
+    key = jwk.ECKey.generate_key("P-256")
+
+    def proof(method, url, access_token=None):
+        claims = {"jti": uuid.uuid4().hex, "htm": method, "htu": url, "iat": int(time.time())}
+        if access_token:
+            claims["ath"] = access_token_hash(access_token)
+        return jwt.encode({"alg": "ES256", "typ": "dpop+jwt", "jwk": key.as_dict(private=False)}, claims, key)
+
+    meta = requests.get(f"{demo.as_url}/.well-known/oauth-authorization-server", timeout=10).json()
+    assert "ES256" in meta["dpop_signing_alg_values_supported"]
+    session = OAuth2Session(
+        "partner-service", "partner-service-demo-secret-not-for-production", scope="reports:read"
+    )
+    token = session.fetch_token(
+        meta["token_endpoint"],
+        grant_type="client_credentials",
+        headers={"DPoP": proof("POST", meta["token_endpoint"])},
+    )
+    assert token["token_type"] == "DPoP"
+    url = f"{demo.as_url}/api/me/"
+    signed = proof("GET", url, token["access_token"])
+    headers = {"Authorization": f"DPoP {token['access_token']}", "DPoP": signed}
+    me = requests.get(url, headers=headers, timeout=10)
+    assert me.status_code == 200 and me.json()["client_id"] == "partner-service"
+    replay = requests.get(url, headers=headers, timeout=10)
+    assert replay.status_code == 401 and 'error="invalid_dpop_proof"' in replay.headers["WWW-Authenticate"]
+    stolen = requests.get(url, headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10)
+    assert stolen.status_code == 401 and stolen.headers["WWW-Authenticate"].startswith("DPoP")
+
+
+def test_a_token_exchange_against_the_demo(demo):
+    """RFC 8693: alice's token (partner-cli's password grant) is exchanged by partner-gateway,
+    through Authlib, for a token for hotel-api that reads her bookings as her."""
+    from authlib.integrations.requests_client import OAuth2Session
+
+    token_url = f"{demo.as_url}/oauth/token/"
+    alice = requests.post(
+        token_url,
+        data={
+            "grant_type": "password",
+            "username": "alice",
+            "password": "alice-demo-password",
+            "scope": "bookings:read",
+        },
+        auth=("partner-cli", "partner-cli-demo-secret-not-for-production"),
+        timeout=10,
+    ).json()
+    gateway = OAuth2Session("partner-gateway", "partner-gateway-demo-secret-not-for-production")
+    token = gateway.fetch_token(
+        token_url,
+        grant_type="urn:ietf:params:oauth:grant-type:token-exchange",
+        subject_token=alice["access_token"],
+        subject_token_type="urn:ietf:params:oauth:token-type:access_token",
+        audience="hotel-api",
+    )
+    assert token["issued_token_type"] == "urn:ietf:params:oauth:token-type:access_token"
+    me = requests.get(
+        f"{demo.as_url}/api/me/", headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10
+    )
+    assert me.json()["subject"] == "alice" and me.json()["client_id"] == "partner-gateway"
+    bookings = requests.get(
+        f"{demo.as_url}/api/bookings/",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        timeout=10,
+    )
+    assert bookings.status_code == 200 and bookings.json()

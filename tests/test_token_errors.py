@@ -774,7 +774,8 @@ DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
 )
 @pytest.mark.parametrize("authenticated", [True, False], ids=["authenticated", "anonymous"])
 def test_device_code_grant_is_not_offered_and_never_a_5xx(flow, confidential_client, extra, authenticated):
-    """RFC 8628 is not part of this server; asking for it is a clean 400, with or without credentials."""
+    """RFC 8628 is off unless GRANT_TYPES lists it; asking for it is a clean 400, with or
+    without credentials."""
     headers = basic(confidential_client) if authenticated else {}
     flow.api.raise_request_exception = False
     with no_new_tokens():

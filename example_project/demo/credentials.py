@@ -87,6 +87,22 @@ CLIENTS = {
         "grant_type": ["password", "refresh_token"],
         "scope": ["bookings:read"],
     },
+    "partner-gateway": {
+        "name": "Partner Travel gateway (token exchange)",
+        "description": "Exchanges a traveller's token for one for the hotel API (RFC 8693).",
+        "client_type": "confidential",
+        "client_secret": "partner-gateway-demo-secret-not-for-production",
+        "grant_type": ["urn:ietf:params:oauth:grant-type:token-exchange"],
+        "token_exchange_audience": ["hotel-api"],
+        "scope": ["bookings:read"],
+    },
+    "partner-tv": {
+        "name": "Partner Travel TV app",
+        "description": "A TV app: you connect it by typing the code it shows (device grant, RFC 8628).",
+        "client_type": "public",
+        "grant_type": ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
+        "scope": ["bookings:read"],
+    },
     "partner-implicit": {
         "name": "Partner Travel legacy page (implicit grant: discouraged)",
         "description": "Shows the implicit grant, which RFC 9700 says should not be used.",

@@ -16,10 +16,12 @@ import requests
 from django.conf import settings
 from oauthlib.oauth2 import (
     BackendApplicationClient,
+    DeviceClient,
     LegacyApplicationClient,
     MobileApplicationClient,
     WebApplicationClient,
 )
+from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
@@ -33,6 +35,8 @@ __all__ = [
     "implicit_request",
     "implicit_token",
     "introspect",
+    "device_poll",
+    "device_start",
     "password_session",
     "refresh",
     "revoke",
@@ -276,6 +280,44 @@ def password_session(username: str, password: str, trace=None) -> OAuth2Session:
         timeout=TIMEOUT,
     )
     return oauth
+
+
+def device_start(trace=None) -> dict:
+    """Device authorization request (RFC 8628 §3.1): the device code, and the user code and
+    URL to show. requests-oauthlib has no call for it: a plain form POST, as RFC 8628 says."""
+    tv = registration("partner-tv")
+    session = traced(requests.Session(), trace)
+    response = session.post(
+        endpoints()["device_authorization_endpoint"],
+        data={"client_id": tv["client_id"], "scope": " ".join(tv["scopes"])},
+        timeout=TIMEOUT,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def device_poll(started: dict, *, sleep, deadline: float, clock, trace=None) -> OAuth2Session:
+    """Poll the token endpoint (RFC 8628 §3.4) with oauthlib's DeviceClient until the owner
+    decides: wait ``interval`` seconds between polls, 5 more after each ``slow_down`` (§3.5).
+    Raises the library's error for ``access_denied`` and ``expired_token``."""
+    tv = registration("partner-tv")
+    oauth = OAuth2Session(client=DeviceClient(tv["client_id"]))
+    interval = started.get("interval", 5)
+    while True:
+        sleep(interval)
+        try:
+            traced(oauth, trace).fetch_token(
+                endpoints()["token_endpoint"],
+                device_code=started["device_code"],
+                include_client_id=True,
+                timeout=TIMEOUT,
+            )
+            return oauth
+        except OAuth2Error as exc:
+            if exc.error == "slow_down":
+                interval += 5
+            elif exc.error != "authorization_pending" or clock() > deadline:
+                raise
 
 
 def implicit_request() -> tuple[str, str]:

@@ -13,9 +13,17 @@ import re
 from django.http import HttpRequest, QueryDict
 
 from ..settings import provider_settings
-from .errors import InsufficientScope, InvalidRequest, MissingToken, OAuthError
+from .dpop import dpop_challenge, dpop_enabled
+from .errors import (
+    InsufficientScope,
+    InvalidDPoPProof,
+    InvalidRequest,
+    MissingToken,
+    OAuthError,
+    UseDPoPNonce,
+)
 
-__all__ = ["bearer_challenge", "bearer_token_from", "challenge_for"]
+__all__ = ["bearer_challenge", "bearer_token_from", "challenge_for", "presented_token"]
 
 # RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -55,10 +63,30 @@ def challenge_for(error: OAuthError, resource_metadata: str | None = None) -> st
     if error.status_code >= 500:
         return None
     if isinstance(error, MissingToken):
-        # RFC 6750 §3.1: no error code when the request carried no credentials.
-        return bearer_challenge(resource_metadata=resource_metadata)
+        # RFC 6750 §3.1: no error code when the request carried no credentials; with DPoP
+        # on, both schemes are offered (RFC 9449 §7.1).
+        challenge = bearer_challenge(resource_metadata=resource_metadata)
+        return challenge + (", " + dpop_challenge() if dpop_enabled() else "")
+    if error.dpop or isinstance(error, (InvalidDPoPProof, UseDPoPNonce)):
+        return dpop_challenge(error.error, error.description)
     scope = " ".join(error.required) if isinstance(error, InsufficientScope) else None
     return bearer_challenge(error.error, error.description, scope=scope, resource_metadata=resource_metadata)
+
+
+def presented_token(request: HttpRequest) -> tuple[str, str] | None:
+    """``(scheme, token)`` of a request: ``("dpop", token)`` for ``Authorization: DPoP``
+    while DPoP is on (RFC 9449 §7.1), else ``("bearer", token)`` by :func:`bearer_token_from`'s
+    rules; ``None`` when it sent none."""
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if dpop_enabled() and scheme.lower() == "dpop":
+        value = value.strip()
+        if not value or not B64TOKEN.fullmatch(value):
+            raise InvalidRequest("The Authorization header must be 'DPoP <token>' (RFC 9449 §7.1).")
+        if request.META.get("QUERY_STRING") and "access_token" in request.GET:
+            raise InvalidRequest("Send exactly one access token (RFC 6750 section 2).")
+        return "dpop", value
+    token = bearer_token_from(request)
+    return ("bearer", token) if token is not None else None
 
 
 def bearer_token_from(request: HttpRequest) -> str | None:

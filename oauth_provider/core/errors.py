@@ -29,10 +29,13 @@ __all__ = [
     "InvalidRedirectUri",
     "InvalidSoftwareStatement",
     "InvalidTarget",
+    "InvalidDPoPProof",
     "InvalidGrant",
     "InvalidRequest",
+    "InvalidRequestUri",
     "InvalidScope",
     "OAuthError",
+    "ResourceInvalidDPoPProof",
     "ServerError",
     "TemporarilyUnavailable",
     "TooManyRequests",
@@ -40,6 +43,7 @@ __all__ = [
     "UnsupportedGrantType",
     "UnsupportedResponseType",
     "UnsupportedTokenType",
+    "UseDPoPNonce",
     "default_description",
     "json_response",
     "no_store_response",
@@ -52,6 +56,9 @@ class OAuthError(Exception):
     error: ClassVar[str] = "invalid_request"
     status_code: ClassVar[int] = 400
     description: str = "The request is invalid."
+    #: Answered with a ``DPoP`` challenge rather than a ``Bearer`` one (RFC 9449 §7.1): the
+    #: request used the DPoP scheme, or its token is DPoP-bound.
+    dpop: bool = False
 
     def __init__(self, description: str | None = None, headers: dict[str, str] | None = None) -> None:
         if description:
@@ -100,6 +107,35 @@ class UnsupportedGrantType(OAuthError):
 class InvalidScope(OAuthError):
     error = "invalid_scope"
     description = "The requested scope is invalid, unknown, or exceeds what this client or grant allows."
+
+
+class InvalidRequestUri(OAuthError):
+    """RFC 9126 §4 (the code is RFC 9101's): the request_uri is unknown, expired, spent or
+    another client's."""
+
+    error = "invalid_request_uri"
+    description = "The request_uri is unknown, expired, already used, or was pushed by another client."
+
+
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 §5 and §7.1: the DPoP proof is missing, malformed, or does not hold. 400 at
+    the token endpoint; a resource server answers 401 (``status_code`` set by the caller)."""
+
+    error = "invalid_dpop_proof"
+    description = "The DPoP proof is invalid."
+
+
+class ResourceInvalidDPoPProof(InvalidDPoPProof):
+    """:class:`InvalidDPoPProof` at a resource server: 401 with a ``DPoP`` challenge (RFC 9449 §7.1)."""
+
+    status_code = 401
+
+
+class UseDPoPNonce(OAuthError):
+    """RFC 9449 §8 and §9: the server requires a nonce it issues in the ``DPoP-Nonce`` header."""
+
+    error = "use_dpop_nonce"
+    description = "Send a DPoP proof with the nonce in the DPoP-Nonce header (RFC 9449 §8)."
 
 
 class AccessDenied(OAuthError):
@@ -228,6 +264,10 @@ ERRORS_BY_CODE: dict[str, type[OAuthError]] = {
 EXTRA_DESCRIPTIONS = {
     "consent_required": "The resource owner has not approved this client for these scopes.",
     "login_required": "The resource owner is not logged in.",
+    # RFC 8628 §3.5, the device grant's polling answers.
+    "authorization_pending": "The owner has not yet approved or denied this device; poll again later.",
+    "slow_down": "Polling too fast: wait 5 seconds more between requests from now on.",
+    "expired_token": "The device code has expired; start a new device authorization.",
 }
 
 

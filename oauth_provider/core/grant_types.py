@@ -11,6 +11,7 @@ __all__ = [
     "DEFAULT_GRANT_TYPES",
     "DOT_GRANT_NAMES",
     "LEGACY_GRANT_TYPES",
+    "OPT_IN_GRANT_TYPES",
     "REDIRECT_GRANT_TYPES",
     "RESPONSE_TYPES",
     "GrantType",
@@ -26,15 +27,25 @@ class GrantType(models.TextChoices):
     CLIENT_CREDENTIALS = "client_credentials", _("Client credentials")
     PASSWORD = "password", _("Resource owner password (discouraged by RFC 9700)")
     IMPLICIT = "implicit", _("Implicit (discouraged by RFC 9700)")
+    DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code", _("Device authorization (RFC 8628)")
+    TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange", _("Token exchange (RFC 8693)")
 
 
 #: RFC 9700 §2.4 and §2.1.2: the password and implicit grants should not be used.
 LEGACY_GRANT_TYPES: tuple[str, ...] = (GrantType.PASSWORD.value, GrantType.IMPLICIT.value)
 
+#: Grants a site turns on by listing them in ``GRANT_TYPES``: the legacy ones, the device
+#: grant (RFC 8628), which adds endpoints of its own, and token exchange (RFC 8693).
+OPT_IN_GRANT_TYPES: tuple[str, ...] = (
+    *LEGACY_GRANT_TYPES,
+    GrantType.DEVICE_CODE.value,
+    GrantType.TOKEN_EXCHANGE.value,
+)
+
 #: The grants a site allows when ``OAUTH_PROVIDER["GRANT_TYPES"]`` is not set: every grant
-#: except the legacy ones, which a site turns on by listing them.
+#: except the opt-in ones.
 DEFAULT_GRANT_TYPES: tuple[str, ...] = tuple(
-    grant for grant in GrantType.values if grant not in LEGACY_GRANT_TYPES
+    grant for grant in GrantType.values if grant not in OPT_IN_GRANT_TYPES
 )
 
 #: Grants whose response travels to a redirect URI.

@@ -23,6 +23,7 @@ __all__ = [
     "SECRET_HASH_PREFIX",
     "hash_client_secret",
     "hash_token",
+    "hash_user_code",
     "is_hashed_secret",
     "verify_client_secret",
 ]
@@ -33,6 +34,16 @@ SECRET_HASH_PREFIX = "hmac-sha256$"
 def hash_token(value: str) -> str:
     """SHA-256 hex digest of a token or code, the same checksum django-oauth-toolkit stores."""
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def hash_user_code(normalized: str) -> str:
+    """Keyed hash of a device flow user code (RFC 8628 §6.1). A user code has far fewer
+    bits than a token, so a leaked table must not be enough to try them all offline."""
+    return hmac.new(
+        settings.SECRET_KEY.encode("utf-8"),
+        b"oauth_provider.user_code:" + normalized.encode("ascii", "ignore"),
+        hashlib.sha256,
+    ).hexdigest()
 
 
 def _secret_keys() -> list[str]:

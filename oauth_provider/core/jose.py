@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jwcrypto import jwk, jws
+from jwcrypto.common import JWException
 from jwcrypto.jwa import JWA
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "unverified_claims",
     "unverified_header",
     "verify",
+    "verify_with_embedded_key",
 ]
 
 
@@ -279,6 +281,47 @@ def _verify_signature(segments: list[str], key: jwk.JWK, alg: str) -> None:
         JWA.signing_alg(alg).verify(key, signing_input, signature)
     except Exception as exc:  # cryptography's InvalidSignature, or a key jwcrypto cannot use
         raise InvalidSignature("The signature does not verify.") from exc
+
+
+def verify_with_embedded_key(
+    token: Any, *, typ: str, algorithms: Iterable[str]
+) -> tuple[dict[str, Any], dict[str, Any], jwk.JWK]:
+    """``(header, claims, key)`` of a token signed with the public key in its own ``jwk``
+    header, once the signature verifies: a DPoP proof (RFC 9449 §4.2, §4.3), the one kind of
+    token that brings its key. The key must be public, of the algorithm's key type; the
+    other key-choosing headers and ``crit`` are still refused. Claims are not checked here."""
+    segments = _segments(token)
+    header = _json_object(_b64decode(segments[0]), "header")
+    alg = header.get("alg")
+    algorithm = _algorithm(alg)
+    if alg not in set(algorithms):
+        raise UnsupportedAlgorithm(f"The algorithm {alg} is not accepted here.")
+    forbidden = sorted((FORBIDDEN_HEADERS - {"jwk"}) & header.keys())
+    if forbidden:
+        raise ForbiddenHeader(f"The header has {', '.join(forbidden)}, which is not accepted.")
+    if not _typ_matches(header.get("typ"), typ):
+        raise ForbiddenHeader(f"The token's typ is not {typ}.")
+    embedded = header.get("jwk")
+    if not isinstance(embedded, dict):
+        raise UnknownKey("The header has no jwk.")
+    if any(name in embedded for name in ("d", "p", "q", "dp", "dq", "qi", "k")):
+        # RFC 9449 §4.3, check 5: a private (or symmetric) key is never accepted.
+        raise UnknownKey("The jwk header holds a private key.")
+    if embedded.get("kty") != algorithm.key_type:
+        raise UnknownKey(f"The jwk is not an {algorithm.key_type} key, as {alg} needs.")
+    try:
+        key = jwk.JWK(**embedded)
+    except (JWException, ValueError, TypeError) as exc:
+        raise UnknownKey("The jwk header is not a valid key.") from exc
+    claims = _json_object(_b64decode(segments[1]), "payload")
+    signed = jws.JWS()
+    try:
+        signed.deserialize(token)
+        signed.allowed_algs = [alg]
+        signed.verify(key, alg=alg)
+    except JWException as exc:
+        raise InvalidSignature("The signature does not verify.") from exc
+    return header, claims, key
 
 
 def _numeric_date(claims: Mapping[str, Any], name: str) -> float | None:

@@ -9,11 +9,15 @@ __all__ = [
     "client_secret_rotated",
     "consent_given",
     "consent_revoked",
+    "authorization_request_pushed",
+    "device_authorization_decided",
+    "dpop_proof_replayed",
     "guessing_suspected",
     "rate_limit_hit",
     "refresh_token_reused",
     "signing_key_created",
     "signing_key_retired",
+    "token_exchanged",
     "token_issued",
     "token_revoked",
 ]
@@ -21,6 +25,10 @@ __all__ = [
 #: A token was issued. Arguments: application_id, user_id, grant_type, client_type, scope,
 #: token_family.
 token_issued = Signal()
+#: An access token was exchanged for another (RFC 8693). Arguments: application_id (the
+#: client that exchanged), user_id, subject_application_id (the client the subject token
+#: was issued to), audience, scope, actor (the act claim, a dict).
+token_exchanged = Signal()
 #: Tokens were revoked: by a client (RFC 7009), or by an operator (a client's tokens, or a
 #: token family). Arguments: application_id, user_id (None when the tokens are not one
 #: owner's), token_family, tokens_revoked.
@@ -33,6 +41,14 @@ refresh_token_reused = Signal()
 authorization_code_reused = Signal()
 #: An owner approved a client. Arguments: user_id, application_id, scope.
 consent_given = Signal()
+#: An owner approved or denied a device authorization (RFC 8628 §3.3) on the verification
+#: page. Arguments: application_id, user_id, approved, scope (the approved scopes).
+device_authorization_decided = Signal()
+#: A client pushed an authorization request (RFC 9126). Arguments: application_id, expires_in.
+authorization_request_pushed = Signal()
+#: A DPoP proof was presented again (RFC 9449 §11.1): someone may hold a stolen proof.
+#: Arguments: where ("token_endpoint" or "resource_server"), jkt (the key's thumbprint).
+dpop_proof_replayed = Signal()
 #: An owner's stored consent was revoked. Arguments: user_id, application_id.
 consent_revoked = Signal()
 #: A request was refused by a rate limit or lockout. Arguments: endpoint, subject_kind,

@@ -23,7 +23,7 @@ def _space_separated(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('oauth_provider', '0003_jwt_access_tokens'),
+        ('oauth_provider', '0004_modern_grants'),
     ]
 
     operations = [

@@ -32,7 +32,14 @@ from ..server.configuration import openid_connect_enabled
 from ..settings import provider_settings
 from ..storage import signing_keys
 from ..storage.clients import disable_client, register_client, rotate_client_secret
-from ..storage.models import Application, AuditEvent, Consent, InitialAccessToken, SigningKey
+from ..storage.models import (
+    Application,
+    AuditEvent,
+    Consent,
+    DeviceAuthorization,
+    InitialAccessToken,
+    SigningKey,
+)
 from ..storage.revocation import revoke_client_tokens, revoke_consent, revoke_token
 from . import shown_once
 
@@ -41,6 +48,7 @@ __all__ = [
     "ApplicationAdmin",
     "AuditEventAdmin",
     "ConsentAdmin",
+    "DeviceAuthorizationAdmin",
     "GrantAdmin",
     "IDTokenAdmin",
     "InitialAccessTokenAdmin",
@@ -88,6 +96,13 @@ class ApplicationForm(forms.ModelForm):
             "allowed_origins",
             "access_token_format",
             "access_token_audience",
+            "require_pushed_authorization_requests",
+            "dpop_bound_access_tokens",
+            "token_exchange_audiences",
+            "access_token_lifetime",
+            "refresh_token_lifetime",
+            "refresh_token_absolute_lifetime",
+            "authorization_code_lifetime",
         )
 
         help_texts = {
@@ -330,6 +345,17 @@ class IDTokenAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return openid_connect_enabled() and super().has_delete_permission(request, obj)
+
+
+@admin.register(DeviceAuthorization)
+class DeviceAuthorizationAdmin(ReadOnlyAdmin):
+    """Device authorizations (RFC 8628); their codes are stored as hashes and never shown."""
+
+    list_display = ("pk", "application", "user", "status", "scope", "created", "expires")
+    list_filter = ("status", BY_CLIENT, BY_USER, "created")
+    search_fields = ("application__name", "application__client_id", *USER_SEARCH)
+    exclude = ("device_code", "user_code")
+    raw_id_fields = ("user",)
 
 
 @admin.register(Consent)

@@ -1,5 +1,5 @@
 """The resource server: protect Django REST framework and plain Django views with
-bearer access tokens (RFC 6750) and scopes.
+bearer access tokens (RFC 6750), DPoP-bound ones (RFC 9449) while DPoP is on, and scopes.
 
 The names below are the public API; import them from here::
 
@@ -23,7 +23,7 @@ from .permissions import (
     TokenIsClientOnly,
 )
 from .tokens import AccessTokenInfo
-from .validation import check_scopes, validate_access_token
+from .validation import authenticate_request, check_scopes, validate_access_token
 
 __all__ = [
     "AccessTokenInfo",
@@ -35,6 +35,7 @@ __all__ = [
     "TokenHasResourceOwner",
     "TokenHasScope",
     "TokenIsClientOnly",
+    "authenticate_request",
     "check_scopes",
     "protected_resource_metadata_urls",
     "require_scopes",

@@ -14,9 +14,9 @@ from rest_framework.request import Request
 
 from ..core.errors import MissingToken, OAuthError
 from ..core.upstream import django_request
-from .bearer import bearer_token_from, challenge_for
+from .bearer import challenge_for
 from .tokens import AccessTokenInfo
-from .validation import SITE_AUDIENCE, Audience, resource_metadata_for, validate_access_token
+from .validation import SITE_AUDIENCE, Audience, authenticate_request, resource_metadata_for
 
 __all__ = ["BearerTokenAuthentication", "as_drf_exception"]
 
@@ -42,7 +42,8 @@ def as_drf_exception(error: OAuthError) -> exceptions.APIException:
 
 
 class BearerTokenAuthentication(BaseAuthentication):
-    """Authenticates ``Authorization: Bearer <token>`` (and, if allowed, a form body token)."""
+    """Authenticates ``Authorization: Bearer <token>`` (and, if allowed, a form body token),
+    and ``Authorization: DPoP <token>`` with its proof while ``DPOP_ENABLED`` is on."""
 
     #: Whether a token validated in the last ``ACCESS_TOKEN_CACHE_SECONDS`` may be accepted
     #: without a query. Set it to ``False`` on a subclass for views that must see every
@@ -55,10 +56,11 @@ class BearerTokenAuthentication(BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, AccessTokenInfo] | None:
         try:
-            value = bearer_token_from(django_request(request))
-            if value is None:
+            info = authenticate_request(
+                django_request(request), use_cache=self.use_token_cache, audience=self.audience
+            )
+            if info is None:
                 return None
-            info = validate_access_token(value, use_cache=self.use_token_cache, audience=self.audience)
         except OAuthError as error:
             setattr(request, ERROR_ATTRIBUTE, error)
             raise as_drf_exception(error) from error

@@ -27,9 +27,9 @@ from rest_framework.request import Request
 
 from ..core.errors import InsufficientScope, MissingToken, OAuthError
 from .authentication import as_drf_exception
-from .bearer import bearer_token_from, challenge_for
+from .bearer import challenge_for
 from .tokens import AccessTokenInfo
-from .validation import SITE_AUDIENCE, Audience, check_scopes, resource_metadata_for, validate_access_token
+from .validation import SITE_AUDIENCE, Audience, authenticate_request, check_scopes, resource_metadata_for
 
 __all__ = ["ScopeRequiredMixin", "bearer_error_response", "require_scopes", "token_for_request"]
 
@@ -48,12 +48,12 @@ def bearer_error_response(error: OAuthError, audience: Audience = SITE_AUDIENCE)
 def token_for_request(
     request: HttpRequest, scopes: list[str], audience: Audience = SITE_AUDIENCE
 ) -> AccessTokenInfo:
-    """Authenticate a plain Django request's bearer token, its audience (RFC 8707) and
-    ``scopes``; raises an :class:`~oauth_provider.core.errors.OAuthError` with an RFC 6750 code."""
-    value = bearer_token_from(request)
-    if value is None:
+    """Authenticate a plain Django request's access token (bearer, or DPoP-bound with its
+    proof), its audience (RFC 8707) and ``scopes``; raises an
+    :class:`~oauth_provider.core.errors.OAuthError` with an RFC 6750 code."""
+    info = authenticate_request(request, audience=audience)
+    if info is None:
         raise MissingToken()
-    info = validate_access_token(value, audience=audience)
     check_scopes(info, scopes)
     request.user = info.user
     request.oauth_token = info  # type: ignore[attr-defined]

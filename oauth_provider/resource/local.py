@@ -36,6 +36,7 @@ class _Accepted:
     expires: datetime
     subject: str | None
     audience: frozenset[str]
+    jkt: str | None = None
 
 
 def _from_cache(entry: _Accepted) -> AccessTokenInfo:
@@ -51,6 +52,7 @@ def _from_cache(entry: _Accepted) -> AccessTokenInfo:
         subject=entry.subject,
         token=token,
         audience=entry.audience,
+        jkt=entry.jkt,
     )
 
 
@@ -83,10 +85,17 @@ def validate_locally(value: str, *, use_cache: bool = True) -> AccessTokenInfo:
         subject=found.username if has_owner else None,
         token=token,
         audience=frozenset(parse_resources(found.resource)),
+        jkt=found.jkt or None,
     )
     if use_cache:
         accepted = _Accepted(
-            Snapshot(found.instance()), info.scopes, info.client_id, expires, info.subject, info.audience
+            Snapshot(found.instance()),
+            info.scopes,
+            info.client_id,
+            expires,
+            info.subject,
+            info.audience,
+            info.jkt,
         )
         token_cache.put(checksum, found.pk, accepted, expires.timestamp())
     return info

@@ -175,4 +175,12 @@ def introspect_remotely(value: str) -> AccessTokenInfo:
         subject=username or None,
         extra=data,
         audience=_audience(data),
+        # RFC 9449 §6.2: the key a DPoP-bound token is bound to.
+        jkt=_confirmation_key(data),
     )
+
+
+def _confirmation_key(data: dict[str, Any]) -> str | None:
+    confirmation = data.get("cnf")
+    jkt = confirmation.get("jkt") if isinstance(confirmation, dict) else None
+    return jkt if isinstance(jkt, str) and jkt else None

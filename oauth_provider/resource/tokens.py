@@ -28,6 +28,9 @@ class AccessTokenInfo:
     #: The resource URIs the token was issued for (RFC 8707; ``aud`` in introspection);
     #: empty when the client named none.
     audience: frozenset[str] = frozenset()
+    #: The thumbprint of the DPoP key the token is bound to (RFC 9449 §6), or ``None``
+    #: for a bearer token.
+    jkt: str | None = None
 
     @property
     def application(self) -> Any:

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..core.errors import InsufficientScope, InvalidToken
+from django.http import HttpRequest
+
+from ..core import dpop
+from ..core.bearer import presented_token
+from ..core.errors import (
+    InsufficientScope,
+    InvalidDPoPProof,
+    InvalidToken,
+    OAuthError,
+    ResourceInvalidDPoPProof,
+)
 from ..core.jwt_access_tokens import looks_like_jwt
 from ..core.resources import protected_resource_metadata_url
 from ..settings import provider_settings
@@ -17,6 +27,7 @@ from .tokens import AccessTokenInfo
 
 __all__ = [
     "Audience",
+    "authenticate_request",
     "check_audience",
     "check_scopes",
     "expected_audience",
@@ -89,3 +100,57 @@ def check_scopes(info: AccessTokenInfo, required: Iterable[str]) -> None:
     required = list(required)
     if not info.has_scopes(required):
         raise InsufficientScope(required)
+
+
+def authenticate_request(
+    request: HttpRequest, *, use_cache: bool = True, audience: Audience = SITE_AUDIENCE
+) -> AccessTokenInfo | None:
+    """The access token a request presents, validated; ``None`` when it presents none.
+
+    ``Authorization: Bearer`` as RFC 6750 says, except that a DPoP-bound token is refused
+    that way (RFC 9449 §7.1: it would be a stolen token used without its key). With
+    ``DPOP_ENABLED``, ``Authorization: DPoP`` and a ``DPoP`` proof for this method, this URL
+    and this token (``ath``), unused before and signed with the key the token is bound to
+    (RFC 9449 §4.3, §7.1). Errors are raised with their challenge's scheme. ``audience``
+    as for :func:`validate_access_token`.
+    """
+    presented = presented_token(request)
+    if presented is None:
+        return None
+    scheme, value = presented
+    if scheme == "dpop":
+        try:
+            return _dpop_bound(request, value, use_cache, audience)
+        except OAuthError as refused:
+            refused.dpop = True
+            raise
+    info = validate_access_token(value, use_cache=use_cache, audience=audience)
+    if info.jkt:
+        downgrade = InvalidToken(
+            "This access token is bound to a DPoP key: send it as 'Authorization: DPoP' with a "
+            "DPoP proof (RFC 9449 §7.1)."
+        )
+        downgrade.dpop = True
+        raise downgrade
+    return info
+
+
+def _dpop_bound(request: HttpRequest, value: str, use_cache: bool, audience: Audience) -> AccessTokenInfo:
+    header = dpop.proof_header(request.META)
+    if header is None:
+        raise ResourceInvalidDPoPProof("A DPoP access token needs a DPoP proof header (RFC 9449 §7.1).")
+    try:
+        proof = dpop.verify_proof(
+            header,
+            method=request.method or "GET",
+            url=request.build_absolute_uri(request.path),
+            access_token=value,
+        )
+    except InvalidDPoPProof as exc:
+        raise ResourceInvalidDPoPProof(exc.description) from exc
+    if not dpop.remember_jti(proof, "resource_server"):
+        raise ResourceInvalidDPoPProof("This DPoP proof was used before (RFC 9449 §11.1).")
+    info = validate_access_token(value, use_cache=use_cache, audience=audience)
+    if info.jkt != proof.jkt:
+        raise InvalidToken("The access token is not bound to the DPoP proof's key (RFC 9449 §7.1).")
+    return info

@@ -54,9 +54,12 @@ def generate_token(request: Any) -> str:
 
 
 def access_token_lifetime(request: Any) -> int:
-    """oauthlib accepts a callable ``expires_in``; reading the setting per request keeps tests
-    honest. A client that gets JWT access tokens gets ``JWT_ACCESS_TOKEN_EXPIRE_SECONDS``."""
+    """oauthlib accepts a callable ``expires_in``: the client's own lifetime, else
+    ``JWT_ACCESS_TOKEN_EXPIRE_SECONDS`` for a client that gets JWT access tokens, else the
+    setting, read per request (so tests that change it are honest)."""
     client = getattr(request, "client", None)
+    if client is not None and getattr(client, "access_token_lifetime", None) is not None:
+        return client.lifetime("access_token")
     if getattr(client, "issues_jwt_access_tokens", False):
         return int(provider_settings.JWT_ACCESS_TOKEN_EXPIRE_SECONDS)
     return int(provider_settings.ACCESS_TOKEN_EXPIRE_SECONDS)

@@ -8,7 +8,7 @@ from django import forms
 
 from ..core.scopes import parse_scope
 
-__all__ = ["APPROVED_SCOPES_FIELD", "ConsentForm"]
+__all__ = ["APPROVED_SCOPES_FIELD", "ConsentForm", "DeviceConsentForm"]
 
 #: The checkbox field, one value per scope the owner left ticked. It is the one
 #: consent form field that may repeat.
@@ -59,3 +59,18 @@ class ConsentForm(forms.Form):
         ticked = set(cleaned.get(APPROVED_SCOPES_FIELD) or [])
         cleaned[APPROVED_SCOPES_FIELD] = [name for name in requested if name in ticked]
         return cleaned
+
+
+class DeviceConsentForm(ConsentForm):
+    """The consent page's form for a device authorization (RFC 8628 §3.3): the user code
+    instead of the redirect-based request's fields. The view finds the request again by
+    the code, and takes the requested scopes from it, not from this form."""
+
+    client_id = None  # type: ignore[assignment]
+    redirect_uri = None  # type: ignore[assignment]
+    response_type = None  # type: ignore[assignment]
+    state = None  # type: ignore[assignment]
+    code_challenge = None  # type: ignore[assignment]
+    code_challenge_method = None  # type: ignore[assignment]
+    user_code = forms.CharField(max_length=64, widget=forms.HiddenInput())
+    step = forms.CharField(initial="decide", widget=forms.HiddenInput())

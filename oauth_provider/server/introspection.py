@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,6 @@ from ..core import jose
 from ..core.hashing import hash_token
 from ..core.jwt_access_tokens import looks_like_jwt
 from ..core.resources import parse_resources
-from ..settings import provider_settings
 from ..storage.token_store import token_store
 
 __all__ = ["introspect"]
@@ -56,6 +56,14 @@ def _access_token(value: str, client: Any, issuer: str) -> dict[str, Any] | None
     if token.is_expired() or not _usable(token) or not _visible_to(token, client):
         return INACTIVE
     data = {**_common(token, issuer), "token_type": "Bearer", "exp": int(token.expires.timestamp())}
+    if token.jkt:
+        # RFC 9449 §6.2: a DPoP-bound token's key, for the resource server to check the proof.
+        data.update(token_type="DPoP", cnf={"jkt": token.jkt})
+    if token.audience:
+        # RFC 8693 §2.2.1, §4.1: a token from token exchange names its audience and its actors.
+        data["aud"] = token.audience
+    if token.actor:
+        data["act"] = json.loads(token.actor)
     if token.jti and looks_like_jwt(value):
         data.update(_jwt_claims(value))
     return data
@@ -82,8 +90,12 @@ def _refresh_token(value: str, client: Any, issuer: str) -> dict[str, Any] | Non
     )
     if token is None:
         return None
-    lifetime = provider_settings.REFRESH_TOKEN_EXPIRE_SECONDS
+    lifetime = token.application.lifetime("refresh_token")
     expires = token.created + timedelta(seconds=lifetime) if lifetime else None
+    absolute = token.application.lifetime("refresh_token_absolute")
+    if absolute:
+        ends = (token.family_started or token.created) + timedelta(seconds=absolute)
+        expires = min(expires, ends) if expires else ends
     if (expires and expires <= timezone.now()) or not _usable(token) or not _visible_to(token, client):
         return INACTIVE
     # Not "Bearer": a resource server must never take a refresh token for an access token.

@@ -11,12 +11,19 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from ..core.claims import supported_claims
-from ..core.grant_types import supported_response_types
+from ..core.grant_types import GrantType, supported_response_types
 from ..core.issuer import absolute_url, issuer
 from ..core.scopes import known_scopes
 from ..settings import provider_settings
 
-__all__ = ["metadata", "openid_metadata", "registration_metadata"]
+__all__ = [
+    "device_metadata",
+    "dpop_metadata",
+    "metadata",
+    "openid_metadata",
+    "par_metadata",
+    "registration_metadata",
+]
 
 
 def metadata(request: HttpRequest) -> dict[str, Any]:
@@ -52,7 +59,39 @@ def metadata(request: HttpRequest) -> dict[str, Any]:
         }
         | registration_metadata(request)
         | (openid_metadata(request) if provider_settings.OIDC_ENABLED else {})
+        | device_metadata(request)
+        | par_metadata(request)
+        | dpop_metadata()
     )
+
+
+def dpop_metadata() -> dict[str, Any]:
+    """RFC 9449 §5.1: the algorithms DPoP proofs may use, while DPoP is on."""
+    if not provider_settings.DPOP_ENABLED:
+        return {}
+    return {"dpop_signing_alg_values_supported": list(provider_settings.DPOP_SIGNING_ALGORITHMS)}
+
+
+def par_metadata(request: HttpRequest) -> dict[str, Any]:
+    """RFC 9126 §5: the PAR endpoint, and whether every client must use it, while it is on."""
+    if not provider_settings.PUSHED_AUTHORIZATION_REQUESTS:
+        return {}
+    endpoint = absolute_url(request, reverse("oauth_provider:pushed_authorization_request"))
+    return {
+        "pushed_authorization_request_endpoint": endpoint,
+        "require_pushed_authorization_requests": bool(
+            provider_settings.REQUIRE_PUSHED_AUTHORIZATION_REQUESTS
+        ),
+    }
+
+
+def device_metadata(request: HttpRequest) -> dict[str, Any]:
+    """RFC 8628 §4: the device authorization endpoint, while the device grant is on."""
+    if GrantType.DEVICE_CODE.value not in provider_settings.GRANT_TYPES:
+        return {}
+    return {
+        "device_authorization_endpoint": absolute_url(request, reverse("oauth_provider:device_authorization"))
+    }
 
 
 def registration_metadata(request: HttpRequest) -> dict[str, Any]:

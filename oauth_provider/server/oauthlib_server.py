@@ -13,6 +13,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.openid import Server as OAuthlibOpenIDServer
 
 from ..core import pkce
+from ..core.grant_types import GrantType
 from ..settings import provider_settings
 from .resource_indicators import attach_resource_checks
 
@@ -21,6 +22,7 @@ __all__ = [
     "Server",
     "check_pkce_challenge",
     "check_pkce_downgrade",
+    "without_device_grant_unless_on",
     "without_empty_parameters",
 ]
 
@@ -131,14 +133,28 @@ def check_pkce_downgrade(request: Request) -> None:
         raise errors.InvalidGrantError(description=problem, request=request)
 
 
+def without_device_grant_unless_on(server: Any) -> None:
+    """The device grant (RFC 8628) answers at the token endpoint only while ``GRANT_TYPES``
+    lists it (servers are built again when the settings change); otherwise a request for it
+    is ``unsupported_grant_type`` before any client authentication. ``grant_types`` is the
+    token endpoint's own table of grants. Token exchange (RFC 8693), which oauthlib does
+    not have, is added to it the same way."""
+    if GrantType.DEVICE_CODE.value not in provider_settings.GRANT_TYPES:
+        server.grant_types.pop(GrantType.DEVICE_CODE.value, None)
+    if GrantType.TOKEN_EXCHANGE.value in provider_settings.GRANT_TYPES:
+        from .token_exchange import TokenExchangeGrant
+
+        server.grant_types[GrantType.TOKEN_EXCHANGE.value] = TokenExchangeGrant(
+            server.auth_grant.request_validator
+        )
+
+
 class Server(OmitEmptyParameters, OAuthlibServer):
     """oauthlib's all-grants server plus the PKCE checks above."""
 
     def __init__(self, request_validator: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(request_validator, *args, **kwargs)
-        # The device grant (RFC 8628) is not offered; without its endpoints it can only fail.
-        # ``grant_types`` is the token endpoint's own table of grants.
-        self.grant_types.pop("urn:ietf:params:oauth:grant-type:device_code", None)
+        without_device_grant_unless_on(self)
         self.auth_grant.custom_validators.post_auth.append(check_pkce_challenge)
         self.auth_grant.custom_validators.post_token.append(check_pkce_downgrade)
         attach_resource_checks(self)
@@ -157,7 +173,7 @@ class OpenIDServer(OmitEmptyParameters, OAuthlibOpenIDServer):
 
     def __init__(self, request_validator: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(request_validator, *args, **kwargs)
-        self.grant_types.pop("urn:ietf:params:oauth:grant-type:device_code", None)
+        without_device_grant_unless_on(self)
         for grant in (self.auth_grant, self.openid_connect_auth):
             grant.custom_validators.post_auth.append(check_pkce_challenge)
             grant.custom_validators.post_token.append(check_pkce_downgrade)

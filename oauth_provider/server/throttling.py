@@ -47,10 +47,12 @@ __all__ = [
     "Limited",
     "Subjects",
     "check",
+    "check_user_code_entry",
     "client_ip",
     "parse_rate",
     "record_client_failure",
     "record_password_failure",
+    "record_user_code_failure",
 ]
 
 log = logging.getLogger("oauth_provider")
@@ -370,3 +372,48 @@ def record_password_failure(subjects: Subjects) -> None:
     """A password grant named a wrong password: count it for the username at this address
     and for the address (lockouts), and for the username everywhere (an alert)."""
     _record(subjects, "user", subjects.username)
+
+
+# -- the device grant's verification page (RFC 8628 §5.1) ------------------------------------
+
+
+def _user_code_failures(address: str, user_id: str) -> list[_Failure]:
+    """Wrong user codes count per owner (whatever the address) and per address: an owner
+    locks only themselves out, and one address cannot try codes under many accounts."""
+    return [
+        _Failure(
+            kind, _key(f"fail:{kind}", value), _key(f"strikes:{kind}", value), _key(f"lock:{kind}", value)
+        )
+        for kind, value in (("user_code_owner", user_id), ("user_code_ip", address))
+    ]
+
+
+def check_user_code_entry(address: str, user_id: str) -> Limited | None:
+    """Refuse a user code entry from a locked-out owner or address, before any hashing or query."""
+    locks = [failure.lock for failure in _user_code_failures(address, user_id)]
+    window = int(provider_settings.FAILED_ATTEMPTS_WINDOW_SECONDS)
+    found = _guard(lambda: _counters_of_cache().check([], window, locks), [])
+    for failure, (left, first) in zip(_user_code_failures(address, user_id), found, strict=False):
+        if left > 0:
+            signals.rate_limit_hit.send(
+                sender=Limited,
+                endpoint="device_verification",
+                subject_kind=failure.kind,
+                first_in_window=bool(first),
+            )
+            return Limited("Too many wrong codes; wait before trying again.", _seconds(left))
+    return None
+
+
+def record_user_code_failure(address: str, user_id: str) -> None:
+    """A wrong (or spent, or expired) user code was entered: count it towards a lockout."""
+    limit = int(provider_settings.DEVICE_USER_CODE_ATTEMPTS)
+    window = int(provider_settings.FAILED_ATTEMPTS_WINDOW_SECONDS)
+    failures = _user_code_failures(address, user_id)
+    results = _guard(lambda: _counters_of_cache().fail(failures, None, window, limit), None)
+    for failure, lockout in zip(failures, results or [], strict=False):
+        if lockout:
+            log.warning(
+                "lockout after repeated wrong user codes",
+                extra={"subject_kind": failure.kind, "seconds": _seconds(lockout)},
+            )

@@ -6,6 +6,7 @@ store, revocation, hashing, scopes) or to the models, and says which RFC rule it
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -30,8 +31,9 @@ from ..core.resources import join_resources
 from ..settings import provider_settings
 from ..storage import jwt_denylist, revocation, token_cache, transactions
 from ..storage.token_store import AlreadyUsed, NewTokens, token_store
-from . import client_authentication
+from . import client_authentication, dpop
 from .consent import owner_refusal, owner_share
+from .device import authorizations as device_authorizations
 from .oidc.validator import OpenIDConnectHooks
 
 __all__ = ["OAuth2Validator"]
@@ -168,7 +170,7 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             application=request.client,
             user=request.user,
             code=hash_token(code["code"]),
-            expires=timezone.now() + timedelta(seconds=provider_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS),
+            expires=timezone.now() + timedelta(seconds=request.client.lifetime("authorization_code")),
             redirect_uri=request.redirect_uri,
             scope=" ".join(request.scopes),
             code_challenge=request.code_challenge or "",
@@ -269,11 +271,22 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
         if token.revoked is not None:
             revocation.end_reused_refresh_token(token)
             return False
-        lifetime = provider_settings.REFRESH_TOKEN_EXPIRE_SECONDS
+        lifetime = client.lifetime("refresh_token")
         if lifetime and token.created + timedelta(seconds=lifetime) <= timezone.now():
             return False
+        absolute = client.lifetime("refresh_token_absolute")
+        started = token.family_started or token.created
+        if absolute and started + timedelta(seconds=absolute) <= timezone.now():
+            raise errors.InvalidGrantError(
+                description="The grant behind this refresh token has reached its absolute lifetime; "
+                "ask the resource owner again.",
+                request=request,
+            )
         if not token.user.is_active:
             return False
+        unbound = dpop.refresh_binding_problem(token)
+        if unbound:
+            raise errors.InvalidGrantError(description=unbound, request=request)
         request.user = token.user
         request.refresh_token = refresh_token
         request.refresh_token_instance = token
@@ -284,6 +297,31 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
         self, refresh_token: str, request: Request, *args: Any, **kwargs: Any
     ) -> list[str]:
         return request.refresh_token_instance.scope.split()
+
+    # -- device codes (RFC 8628 §3.4, §3.5) ----------------------------------------
+
+    def validate_device_code(
+        self, client_id: str, code: str, request: Request, *args: Any, **kwargs: Any
+    ) -> Any:
+        """The polling outcome for ``code``; an approved one carries the owner and the scopes
+        fixed when they approved it, whatever the token request says."""
+        outcome, row = device_authorizations.poll(request.client, code)
+        if outcome == device_authorizations.AUTHORIZED and row is not None:
+            request.user = row.user
+            request.scopes = row.scope_list
+            request.device_authorization = row
+            return "authorized"
+        return outcome
+
+    def _redeem_device_code(self, request: Request) -> None:
+        """Spend the device code in the transaction that stores its tokens (RFC 8628 §3.5:
+        a device code is exchanged once)."""
+        row = request.device_authorization
+        transactions.begin(router.db_for_write(type(row)))
+        if not device_authorizations.redeem(row):
+            raise errors.InvalidGrantError(
+                description="The device code was already exchanged for tokens.", request=request
+            )
 
     # -- issuing tokens -----------------------------------------------------------
 
@@ -298,8 +336,15 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
         previous = getattr(request, "refresh_token_instance", None)
         if request.grant_type != "refresh_token":
             previous = None
+        if request.grant_type == GrantType.DEVICE_CODE:
+            self._redeem_device_code(request)
         family = self._token_family(request, previous)
         now = timezone.now()
+        exchange = getattr(request, "token_exchange", None)
+        if exchange is not None:
+            # RFC 8693: the new token never outlives the one it was exchanged for.
+            remaining = int((exchange.expires - now).total_seconds())
+            token["expires_in"] = max(1, min(int(token.get("expires_in", remaining)), remaining))
         access_token = AccessToken(
             user=request.user,
             application=request.client,
@@ -314,7 +359,15 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             # RFC 8707: the token's audience, checked by resource servers (resource_indicators.py).
             resource=join_resources(getattr(request, "resources", None) or []),
         )
+        if exchange is not None:
+            access_token.audience = exchange.audience
+            access_token.actor = json.dumps(exchange.actor, separators=(",", ":"))
         set_token_value(access_token, token["access_token"])
+        key = dpop.bound_key()
+        if key is not None:
+            # RFC 9449 §5, §6: the token is bound to the proof's key, and says so.
+            access_token.jkt = key
+            token["token_type"] = "DPoP"
         refresh_token = None
         if token.get("refresh_token"):
             refresh_token = RefreshToken(
@@ -325,6 +378,10 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
                 # A refresh may narrow the audience of its access token, never of the family.
                 resource=access_token.resource if previous is None else previous.resource,
                 auth_time=_login_time(getattr(request, "auth_time", None)),
+                # RFC 9449 §5: a public client's refresh token is bound too.
+                jkt=key if key and not request.client.is_confidential else "",
+                # The absolute lifetime counts from the family's first refresh token.
+                family_started=(previous.family_started or previous.created) if previous is not None else now,
             )
             set_token_value(refresh_token, token["refresh_token"])
         code = request.grant if request.grant_type == GrantType.AUTHORIZATION_CODE else None
@@ -352,6 +409,16 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             token_cache.discard_access_token(previous.access_token_id)
             if jwt_denylist.enabled():
                 revocation.deny_replaced_jwt(previous.access_token_id, now)
+        if exchange is not None:
+            signals.token_exchanged.send(
+                sender=type(self),
+                application_id=request.client.pk,
+                user_id=getattr(request.user, "pk", None),
+                subject_application_id=exchange.subject_application_id,
+                audience=exchange.audience,
+                scope=token["scope"],
+                actor=exchange.actor,
+            )
         signals.token_issued.send(
             sender=type(self),
             application_id=request.client.pk,
@@ -387,6 +454,9 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             return request.grant.token_family
         if previous is not None and previous.token_family:
             return previous.token_family
+        device = getattr(request, "device_authorization", None)
+        if request.grant_type == GrantType.DEVICE_CODE and device is not None:
+            return device.token_family
         return uuid.uuid4()
 
     # -- revocation (RFC 7009) ----------------------------------------------------

@@ -1,17 +1,21 @@
-"""Deleting expired rows: refresh tokens, access tokens, ID tokens and authorization codes.
+"""Deleting expired rows: refresh tokens, access tokens, ID tokens, authorization codes and
+device authorizations and pushed authorization requests.
 
 Plain functions over querysets, used by the ``oauth_provider_clear_expired`` command.
 A row is deleted only once nothing can still use it or learn from it:
 
-* a refresh token once ``REFRESH_TOKEN_EXPIRE_SECONDS`` have passed since it was issued,
-  revoked or not. Until then a revoked (rotated) refresh token is what detects a replay
-  and revokes its family (RFC 9700 §4.14.2); after that it would be refused as expired
-  anyway. With no refresh token lifetime, no refresh token is ever deleted;
+* a refresh token once its client's refresh token lifetime (``REFRESH_TOKEN_EXPIRE_SECONDS``
+  unless the client sets its own) has passed since it was issued, revoked or not. Until
+  then a revoked (rotated) refresh token is what detects a replay and revokes its family
+  (RFC 9700 §4.14.2); after that it would be refused as expired anyway. With no refresh
+  token lifetime, no refresh token is ever deleted;
 * an expired access token, unless a live refresh token that is kept still points at
   it (django-oauth-toolkit's ``cleartokens`` deletes a live refresh token whose access
   token is gone, so such rows are left for the refresh token's own expiry). A revoked
   refresh token still points at the access token its rotation ended; that one goes;
 * an expired ID token no access token points at;
+* an expired device authorization (RFC 8628) or pushed authorization request (RFC 9126),
+  whatever its status;
 * an expired authorization code that was never used, and a used one once
   :data:`CONSUMED_CODE_RETENTION` has passed after it expired, so that a replay in
   that window is still detected and revokes what the code issued (RFC 6749 §4.1.2).
@@ -28,12 +32,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from oauth2_provider.models import (
     get_access_token_model,
+    get_application_model,
     get_grant_model,
     get_id_token_model,
     get_refresh_token_model,
 )
 
 from ..settings import provider_settings
+from .models import DeviceAuthorization, PushedAuthorizationRequest
 
 __all__ = [
     "CONSUMED_CODE_RETENTION",
@@ -41,10 +47,13 @@ __all__ = [
     "clear_expired",
     "delete_in_batches",
     "expired_access_tokens",
+    "expired_device_authorizations",
     "expired_grants",
     "expired_id_tokens",
+    "expired_pushed_authorization_requests",
     "expired_refresh_tokens",
     "refresh_token_cutoff",
+    "refresh_tokens_past_lifetime",
 ]
 
 #: How long a used authorization code is kept after it expired, to catch replays.
@@ -61,23 +70,67 @@ def refresh_token_cutoff(now: datetime, lifetime_seconds: int | None) -> datetim
     return now - timedelta(seconds=int(lifetime_seconds))
 
 
+def refresh_tokens_past_lifetime(now: datetime, lifetime_seconds: int | None, through: str = "") -> Q | None:
+    """A filter for refresh tokens (reached ``through`` a relation, e.g. ``"refresh_token__"``)
+    issued longer ago than their client's lifetime, the site's ``lifetime_seconds`` for
+    clients without one of their own; ``None`` if no refresh token ever expires."""
+    overrides = (
+        get_application_model()
+        .objects.exclude(refresh_token_lifetime=None)
+        .values_list("refresh_token_lifetime", flat=True)
+        .distinct()
+    )
+    parts = []
+    cutoff = refresh_token_cutoff(now, lifetime_seconds)
+    if cutoff is not None:
+        parts.append(
+            Q(
+                **{
+                    f"{through}application__refresh_token_lifetime__isnull": True,
+                    f"{through}created__lte": cutoff,
+                }
+            )
+        )
+    for seconds in sorted(set(overrides)):
+        parts.append(
+            Q(
+                **{
+                    f"{through}application__refresh_token_lifetime": seconds,
+                    f"{through}created__lte": now - timedelta(seconds=seconds),
+                }
+            )
+        )
+    if not parts:
+        return None
+    combined = parts[0]
+    for part in parts[1:]:
+        combined |= part
+    return combined
+
+
 def expired_refresh_tokens(now: datetime, lifetime_seconds: int | None) -> QuerySet[Any]:
     """Refresh tokens past their lifetime, revoked or not (the validator's own expiry rule)."""
     RefreshToken = get_refresh_token_model()
-    cutoff = refresh_token_cutoff(now, lifetime_seconds)
-    if cutoff is None:
+    expired = refresh_tokens_past_lifetime(now, lifetime_seconds)
+    if expired is None:
         return RefreshToken.objects.none()
-    return RefreshToken.objects.filter(created__lte=cutoff)
+    return RefreshToken.objects.filter(expired)
 
 
 def expired_access_tokens(now: datetime, lifetime_seconds: int | None) -> QuerySet[Any]:
     """Expired access tokens that no live refresh token that is kept points at."""
     unbound = Q(refresh_token__isnull=True) | Q(refresh_token__revoked__isnull=False)
-    cutoff = refresh_token_cutoff(now, lifetime_seconds)
-    if cutoff is not None:
+    expired = refresh_tokens_past_lifetime(now, lifetime_seconds, through="refresh_token__")
+    if expired is not None:
         # Bound to a refresh token that is itself deleted in the same run.
-        unbound |= Q(refresh_token__created__lte=cutoff)
+        unbound |= expired
     return get_access_token_model().objects.filter(unbound, expires__lte=now)
+
+
+def expired_device_authorizations(now: datetime) -> QuerySet[Any]:
+    """Device authorizations past their expiry (RFC 8628 §3.2), whatever their status: their
+    device code is then refused as expired or unknown either way."""
+    return DeviceAuthorization.objects.filter(expires__lte=now)
 
 
 def expired_id_tokens(now: datetime) -> QuerySet[Any]:
@@ -145,6 +198,8 @@ def clear_expired(
         ("access_tokens", expired_access_tokens(now, lifetime)),
         ("id_tokens", expired_id_tokens(now)),
         ("grants", expired_grants(now)),
+        ("device_authorizations", expired_device_authorizations(now)),
+        ("pushed_authorization_requests", expired_pushed_authorization_requests(now)),
     ]
     counts: dict[str, int] = {}
     for label, queryset in steps:
@@ -155,3 +210,8 @@ def clear_expired(
                 queryset, batch_size, label=label, pause=pause, progress=progress
             )
     return counts
+
+
+def expired_pushed_authorization_requests(now: datetime) -> QuerySet[Any]:
+    """Pushed authorization requests past their expiry (RFC 9126 §2.2), used or not."""
+    return PushedAuthorizationRequest.objects.filter(expires__lte=now)

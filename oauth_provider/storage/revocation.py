@@ -27,6 +27,7 @@ from ..core import signals
 from ..settings import provider_settings
 from . import jwt_denylist
 from .models.consents import Consent
+from .models.devices import DeviceAuthorization
 
 __all__ = [
     "Revocation",
@@ -97,7 +98,8 @@ def _revoke_family(token_family: uuid.UUID | None) -> int:
 
 def _revoke_access(application: Any, user: Any = None) -> int:
     """End what the client holds (for one owner, if given): revoke its refresh tokens,
-    delete its access tokens and its unused authorization codes. Used codes are kept:
+    delete its access tokens and its unused authorization codes, and deny its device
+    authorizations approved but not yet exchanged (RFC 8628). Used codes are kept:
     exchanging one again still revokes what it issued."""
     now = timezone.now()
     filters: dict[str, Any] = {"application": application}
@@ -111,6 +113,9 @@ def _revoke_access(application: Any, user: Any = None) -> int:
         )
         access = _delete_access_tokens(get_access_token_model().objects.filter(**filters), now)
         get_grant_model().objects.filter(consumed__isnull=True, **filters).delete()
+        DeviceAuthorization.objects.filter(status=DeviceAuthorization.APPROVED, **filters).update(
+            status=DeviceAuthorization.DENIED
+        )
     return refresh + access
 
 

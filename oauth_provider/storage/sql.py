@@ -839,6 +839,7 @@ def _checked_columns(model: type[Model]) -> dict[str, Any]:
         "expires": model._meta.get_field("expires"),
         "scope": model._meta.get_field("scope"),
         "resource": model._meta.get_field("resource"),
+        "jkt": model._meta.get_field("jkt"),
         "application_id": model._meta.get_field("application"),
         "user_id": model._meta.get_field("user"),
         "client_id": application._meta.get_field("client_id"),
@@ -927,6 +928,10 @@ class _FoundRow(FoundAccessToken):
     @property
     def username(self) -> str | None:
         return self._values["username"] if self._values["user_id"] is not None else None
+
+    @property
+    def jkt(self) -> str:
+        return self._values.get("jkt") or ""
 
 
 def _spending(tokens: NewTokens) -> Update | None:

@@ -141,6 +141,11 @@ class FoundAccessToken:
         return self.instance().user_id
 
     @property
+    def jkt(self) -> str:
+        """The DPoP key thumbprint the token is bound to (RFC 9449 §6); ``""`` for bearer."""
+        return getattr(self.instance(), "jkt", "") or ""
+
+    @property
     def user_is_active(self) -> bool:
         user = self.instance().user
         return user is not None and getattr(user, "is_active", True)

@@ -36,11 +36,20 @@ LIST_FIELDS = {
     "allowed_origin": "allowed_origins",
     "post_logout_redirect_uri": "post_logout_redirect_uris",
     "access_token_audience": "access_token_audience",
+    "token_exchange_audience": "token_exchange_audiences",
+}
+LIFETIME_FIELDS = {
+    "access_token_lifetime": "access_token_lifetime",
+    "refresh_token_lifetime": "refresh_token_lifetime",
+    "refresh_token_absolute_lifetime": "refresh_token_absolute_lifetime",
+    "authorization_code_lifetime": "authorization_code_lifetime",
 }
 FLAG_FIELDS = {
     "skip_authorization": "skip_authorization",
     "can_introspect_any_token": "can_introspect_any_token",
     "first_party": "first_party",
+    "require_pushed_authorization_requests": "require_pushed_authorization_requests",
+    "dpop_bound_access_tokens": "dpop_bound_access_tokens",
 }
 
 
@@ -65,7 +74,29 @@ def describe(application: Any) -> dict[str, Any]:
         # JWT access tokens (docs/jwt.rst).
         "token_format": application.access_token_format,
         "access_token_audience": application.access_token_audience_list,
+        "require_pushed_authorization_requests": application.require_pushed_authorization_requests,
+        "dpop_bound_access_tokens": application.dpop_bound_access_tokens,
+        "token_exchange_audiences": application.token_exchange_audience_list,
+        # Lifetimes in seconds; null: the site's setting (docs/lifetimes.rst).
+        "access_token_lifetime": application.access_token_lifetime,
+        "refresh_token_lifetime": application.refresh_token_lifetime,
+        "refresh_token_absolute_lifetime": application.refresh_token_absolute_lifetime,
+        "authorization_code_lifetime": application.authorization_code_lifetime,
     }
+
+
+def lifetime(value: str) -> int:
+    """A lifetime option: seconds (at least 1), or ``default`` (0 here, then no value of the
+    client's own) for the site's setting."""
+    if value == "default":
+        return 0
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds or 'default'") from None
+    if seconds < 1:
+        raise argparse.ArgumentTypeError("a lifetime is at least 1 second; 'default' for the site's setting")
+    return seconds
 
 
 class Command(BaseCommand):
@@ -151,6 +182,43 @@ class Command(BaseCommand):
             help="A resource server URI for the aud of the client's JWT access tokens; repeat for "
             "several. None means JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE.",
         )
+        parser.add_argument(
+            "--require-pushed-authorization-requests",
+            action=argparse.BooleanOptionalAction,
+            help="Accept its authorization requests only through the PAR endpoint (RFC 9126; docs/par.rst).",
+        )
+        parser.add_argument(
+            "--dpop-bound-access-tokens",
+            action=argparse.BooleanOptionalAction,
+            help="Require a DPoP proof with every token request, so its tokens are DPoP-bound "
+            "(RFC 9449; docs/dpop.rst).",
+        )
+        parser.add_argument(
+            "--token-exchange-audience",
+            action="append",
+            help="An audience the client may exchange access tokens for (RFC 8693; docs/token_exchange.rst); "
+            "repeat for several.",
+        )
+        lifetimes = parser.add_argument_group("Lifetimes, in seconds ('default': the site's setting)")
+        lifetimes.add_argument(
+            "--access-token-lifetime", type=lifetime, help="Default: ACCESS_TOKEN_EXPIRE_SECONDS."
+        )
+        lifetimes.add_argument(
+            "--refresh-token-lifetime",
+            type=lifetime,
+            help="How long each refresh token may be used. Default: REFRESH_TOKEN_EXPIRE_SECONDS.",
+        )
+        lifetimes.add_argument(
+            "--refresh-token-absolute-lifetime",
+            type=lifetime,
+            help="How long a chain of refreshes may last from the owner's grant. "
+            "Default: REFRESH_TOKEN_ABSOLUTE_EXPIRE_SECONDS.",
+        )
+        lifetimes.add_argument(
+            "--authorization-code-lifetime",
+            type=lifetime,
+            help="At most 600. Default: AUTHORIZATION_CODE_EXPIRE_SECONDS.",
+        )
         parser.add_argument("--client-id", help="A fixed client id instead of a generated one.")
         parser.add_argument(
             "--client-secret",
@@ -195,6 +263,9 @@ class Command(BaseCommand):
         for option, field in FLAG_FIELDS.items():
             if options[option] is not None:
                 fields[field] = options[option]
+        for option, field in LIFETIME_FIELDS.items():
+            if options.get(option) is not None:
+                fields[field] = options[option] or None
         if options["client_type"] is not None:
             fields["client_type"] = options["client_type"]
         if options["client_id"] is not None:

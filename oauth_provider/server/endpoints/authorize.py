@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,7 @@ from ...core.authentication_request import (
 from ...core.claims import OPENID_SCOPE
 from ...core.errors import (
     InvalidRequest,
+    InvalidRequestUri,
     OAuthError,
     TemporarilyUnavailable,
     TooManyRequests,
@@ -50,9 +52,9 @@ from ...core.issuer import issuer
 from ...core.redirect_uris import redirect_schemes, response_parameters, with_response_parameter
 from ...core.scopes import known_scopes, parse_scope
 from ...settings import provider_settings
-from ...storage.models import Consent
+from ...storage.models import Consent, PushedAuthorizationRequest
 from ...storage.revocation import withdraw_consent
-from .. import throttling
+from .. import client_authentication, throttling
 from ..consent import (
     consent_covers,
     owner_refusal,
@@ -64,6 +66,7 @@ from ..consent import (
 from ..forms import APPROVED_SCOPES_FIELD, ConsentForm
 from ..login import ask_for_fresh_login, login_time, needs_fresh_login
 from ..oidc.nonces import nonce_problem
+from ..par import consume, par_enabled, par_required, parameters_of, pushed_request
 from ..request_checks import parameter_problem, unparsable_problem
 from .base import log_backing_service_error
 from .framing import deny_framing, page_context
@@ -188,9 +191,56 @@ class AuthorizationView(DOTAuthorizationView):
         # The URI was matched against the client's registered ones before we got here.
         return OAuth2ResponseRedirect(redirect_to, redirect_schemes())
 
+    # -- pushed authorization requests (RFC 9126) ---------------------------------
+
+    #: The pushed request a ``request_uri`` stands for, while one is being served.
+    pushed: PushedAuthorizationRequest | None = None
+    #: The query string the browser sent, when it was replaced by a pushed request's.
+    original_query: str | None = None
+
+    def with_pushed_request(self, request: HttpRequest, run: Callable[[], HttpResponse]) -> HttpResponse:
+        """Run ``run`` on the pushed request's parameters when the query names a
+        ``request_uri`` (RFC 9126 §4: every other parameter but ``client_id`` is ignored),
+        or refuse a client that must push its requests and did not (§5)."""
+        if not par_enabled():
+            return run()
+        client_id = request.GET.get("client_id")
+        if "request_uri" not in request.GET:
+            if par_required(client_authentication.load_client(client_id or "")):
+                return self.error_page(
+                    InvalidRequest("This client must push its authorization requests first (RFC 9126 §5).")
+                )
+            return run()
+        row = pushed_request(client_id, request.GET.get("request_uri"))
+        if row is None:
+            return self.error_page(InvalidRequestUri())
+        self.pushed, self.original_query = row, request.META.get("QUERY_STRING", "")
+        original_get = request.GET
+        parameters = parameters_of(row)
+        request.GET, request.META["QUERY_STRING"] = parameters, parameters.urlencode()  # type: ignore[assignment]
+        try:
+            return run()
+        finally:
+            request.GET, request.META["QUERY_STRING"] = original_get, self.original_query
+
+    def spend_pushed_request(self) -> HttpResponse | None:
+        """The owner's decision spends the pushed request: at most one response per
+        request_uri. An error page if another request spent it first."""
+        if self.pushed is not None and not consume(self.pushed):
+            return self.error_page(InvalidRequestUri())
+        return None
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.with_pushed_request(
+            request, lambda: super(AuthorizationView, self).post(request, *args, **kwargs)
+        )
+
     # -- GET: validate, then consent page or stored consent ------------------------
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.with_pushed_request(request, lambda: self.handle_get(request))
+
+    def handle_get(self, request: HttpRequest) -> HttpResponse:
         try:
             scopes, credentials = self.validate_authorization_request(request)
         except OAuthToolkitError as error:
@@ -251,7 +301,9 @@ class AuthorizationView(DOTAuthorizationView):
     def login_again(self, without: tuple[str, ...] = ()) -> HttpResponse:
         """The login page, then back to this request, less the parameters ``without``
         (a new login answers ``prompt=login`` and ``max_age``; asking again would loop)."""
-        query = MutableQuery(self.request.META.get("QUERY_STRING", ""), mutable=True)
+        # A pushed request comes back by its request_uri, never with its parameters.
+        query_string = self.original_query if self.pushed is not None else None
+        query = MutableQuery(query_string or self.request.META.get("QUERY_STRING", ""), mutable=True)
         for name in without:
             query.pop(name, None)
         path = self.request.path + ("?" + query.urlencode() if query else "")
@@ -308,6 +360,9 @@ class AuthorizationView(DOTAuthorizationView):
                 return self.error_response(
                     OAuthToolkitError(error=error, redirect_uri=credentials["redirect_uri"]), application
                 )
+        spent = self.spend_pushed_request()
+        if spent is not None:
+            return spent
         try:
             uri, _, _, _ = self.create_authorization_response(
                 request=self.request, scopes=scopes, credentials=credentials, allow=True
@@ -324,6 +379,25 @@ class AuthorizationView(DOTAuthorizationView):
     # -- POST: the owner's decision ------------------------------------------------
 
     def form_valid(self, form: ConsentForm) -> HttpResponse:
+        if self.pushed is not None:
+            # RFC 9126: the request is the pushed one, validated again; the form's hidden
+            # fields are not trusted, only the owner's ticks and decision.
+            uri = self.request.build_absolute_uri(self.request.path) + "?" + self.request.META["QUERY_STRING"]
+            try:
+                # The query alone: the form's fields are not part of the request.
+                server = self.get_oauthlib_core().server
+                scopes, credentials = server.validate_authorization_request(uri, "GET", None, {})
+            except oauthlib_errors.OAuth2Error as error:
+                return self.error_page(InvalidRequest(error.description or default_description(error.error)))
+            data = form.cleaned_data
+            for key in CREDENTIAL_FIELDS:
+                data[key] = credentials.get(key) or ""
+            data["scope"] = " ".join(scopes)
+            data[APPROVED_SCOPES_FIELD] = [name for name in data[APPROVED_SCOPES_FIELD] if name in scopes]
+        return self.decide(form)
+
+    def decide(self, form: ConsentForm) -> HttpResponse:
+        """The owner's decision on the consent form."""
         from oauth2_provider.models import get_application_model
 
         data = form.cleaned_data
@@ -372,6 +446,9 @@ class AuthorizationView(DOTAuthorizationView):
         self, error: oauthlib_errors.OAuth2Error, data: dict[str, Any], application: Any
     ) -> HttpResponse:
         """An error redirect for a consent form whose client and redirect URI were checked."""
+        spent = self.spend_pushed_request()
+        if spent is not None:
+            return spent
         return self.error_response(
             OAuthToolkitError(error=error, redirect_uri=data["redirect_uri"]), application
         )

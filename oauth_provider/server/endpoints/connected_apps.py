@@ -2,7 +2,7 @@
 
 A client is connected while the logged-in owner has an active consent for it, an
 unexpired access token, or a refresh token that is neither revoked nor past
-``REFRESH_TOKEN_EXPIRE_SECONDS``. Revoking goes through
+its client's refresh token lifetime. Revoking goes through
 :func:`oauth_provider.storage.revocation.revoke_consent`: the consent, every token the client
 holds for this owner and its authorization codes not yet exchanged stop working at
 once. Only the owner's own connections are reachable; any other id is a 404.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +30,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 
 from ...core.scopes import known_scopes, parse_scope
 from ...settings import provider_settings
+from ...storage.maintenance import refresh_tokens_past_lifetime
 from ...storage.models import Consent
 from ...storage.revocation import revoke_consent
 from .authorize import web_url
@@ -78,9 +79,9 @@ def connected_apps(user: Any, application_id: int | None = None) -> list[Connect
     consents = Consent.objects.filter(user=user, revoked__isnull=True)
     access = get_access_token_model().objects.filter(user=user, expires__gt=now)
     refresh = get_refresh_token_model().objects.filter(user=user, revoked__isnull=True)
-    lifetime = provider_settings.REFRESH_TOKEN_EXPIRE_SECONDS
-    if lifetime:
-        refresh = refresh.filter(created__gt=now - timedelta(seconds=lifetime))
+    expired = refresh_tokens_past_lifetime(now, provider_settings.REFRESH_TOKEN_EXPIRE_SECONDS)
+    if expired is not None:
+        refresh = refresh.exclude(expired)
     if application_id is not None:
         consents = consents.filter(application_id=application_id)
         access = access.filter(application_id=application_id)

@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from ...core.errors import InvalidRequest, OAuthError
 from ...storage import transactions
 from ...storage.token_store import RowChanged, token_store
-from .. import throttling
-from .base import FormPostEndpoint, oauthlib_response
+from .. import dpop, throttling
+from .base import FormPostEndpoint, oauthlib_response, peek_client_id
 
 __all__ = ["TokenView"]
 
@@ -68,5 +68,7 @@ class TokenView(FormPostEndpoint):
             raise InvalidRequest(
                 "The grant_type parameter is required (RFC 6749 §4.1.3, §4.3.2, §4.4.2, §6)."
             )
-        _, headers, body, status = self.create_token_response(request)
+        proof = dpop.token_request_proof(request, peek_client_id(request))
+        with dpop.binding(proof):
+            _, headers, body, status = self.create_token_response(request)
         return oauthlib_response(body, status, headers)

@@ -120,7 +120,9 @@ class OpenIDConnectHooks:
         if found is None:
             return False
         access_token = found.instance()
-        if access_token.is_expired():
+        if access_token.is_expired() or access_token.jkt:
+            # A DPoP-bound token is never accepted as a bearer token (RFC 9449 §7.1); this
+            # endpoint takes bearer tokens only.
             return False
         application = access_token.application
         user = access_token.user

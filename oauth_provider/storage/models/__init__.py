@@ -7,7 +7,9 @@ a site that swaps again keeps working.
 from .applications import Application
 from .audit import AuditEvent
 from .consents import Consent
+from .devices import DeviceAuthorization
 from .grants import Grant
+from .pushed import PushedAuthorizationRequest
 from .registration import InitialAccessToken
 from .signing_keys import SigningKey
 from .tokens import AccessToken, IDToken, RefreshToken
@@ -17,9 +19,11 @@ __all__ = [
     "Application",
     "AuditEvent",
     "Consent",
+    "DeviceAuthorization",
     "Grant",
     "IDToken",
     "InitialAccessToken",
+    "PushedAuthorizationRequest",
     "RefreshToken",
     "SigningKey",
 ]

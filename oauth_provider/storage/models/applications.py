@@ -194,6 +194,61 @@ class Application(AbstractApplication):
         ),
         verbose_name=_("access token audience"),
     )
+    require_pushed_authorization_requests = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Accept authorization requests from this client only through the PAR endpoint (RFC 9126 §6); "
+            "needs PUSHED_AUTHORIZATION_REQUESTS on."
+        ),
+        verbose_name=_("require pushed authorization requests"),
+    )
+    dpop_bound_access_tokens = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Issue this client DPoP-bound tokens only: a token request without a DPoP proof is refused "
+            "(RFC 9449 §5.2); needs DPOP_ENABLED on."
+        ),
+        verbose_name=_("require DPoP"),
+    )
+    token_exchange_audiences = models.TextField(
+        blank=True,
+        help_text=_(
+            "Token exchange (RFC 8693): space-separated audiences this client may exchange access tokens "
+            "for, e.g. the client ids of the services it calls. Empty: none."
+        ),
+        verbose_name=_("token exchange audiences"),
+    )
+    # Per-client lifetimes in seconds; empty means the site's setting (docs/lifetimes.rst).
+    access_token_lifetime = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Seconds an access token lives; empty: ACCESS_TOKEN_EXPIRE_SECONDS."),
+        verbose_name=_("access token lifetime"),
+    )
+    refresh_token_lifetime = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Seconds a refresh token may be used after it was issued (each rotation issues a new "
+            "one); empty: REFRESH_TOKEN_EXPIRE_SECONDS."
+        ),
+        verbose_name=_("refresh token lifetime"),
+    )
+    refresh_token_absolute_lifetime = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Seconds a chain of refreshed tokens may last from the owner's grant, however often it is "
+            "refreshed; empty: REFRESH_TOKEN_ABSOLUTE_EXPIRE_SECONDS."
+        ),
+        verbose_name=_("refresh token absolute lifetime"),
+    )
+    authorization_code_lifetime = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Seconds an authorization code lives; empty: AUTHORIZATION_CODE_EXPIRE_SECONDS."),
+        verbose_name=_("authorization code lifetime"),
+    )
 
     objects = ApplicationManager()
 
@@ -205,6 +260,15 @@ class Application(AbstractApplication):
 
     def natural_key(self) -> tuple[str]:
         return (self.client_id,)
+
+    def lifetime(self, name: str) -> int:
+        """Seconds that ``name`` ("access_token", "refresh_token", "refresh_token_absolute" or
+        "authorization_code") lives for this client: its own value, else the site's setting
+        (0 for none)."""
+        own = getattr(self, f"{name}_lifetime")
+        if own is not None:
+            return int(own)
+        return int(getattr(provider_settings, f"{name.upper()}_EXPIRE_SECONDS") or 0)
 
     def set_client_secret(self, secret: str) -> None:
         """Store the hash of ``secret``, whatever it looks like, and keep the plaintext on
@@ -219,6 +283,10 @@ class Application(AbstractApplication):
     @property
     def allowed_scope_list(self) -> list[str]:
         return parse_scope(self.allowed_scopes)
+
+    @property
+    def token_exchange_audience_list(self) -> list[str]:
+        return self.token_exchange_audiences.split()
 
     @property
     def redirect_uri_list(self) -> list[str]:
@@ -276,7 +344,7 @@ class Application(AbstractApplication):
         if not self.grant_type_list:
             errors.setdefault("grant_types", []).append("Choose at least one grant type.")
         if self.client_type == self.CLIENT_PUBLIC:
-            for grant in (GrantType.CLIENT_CREDENTIALS,):
+            for grant in (GrantType.CLIENT_CREDENTIALS, GrantType.TOKEN_EXCHANGE):
                 if grant in self.grant_type_list:
                     errors.setdefault("grant_types", []).append(
                         f"A public client cannot use {grant}: it has no secret to authenticate with."
@@ -330,6 +398,13 @@ class Application(AbstractApplication):
                 message = f"{resource} is not in OAUTH_PROVIDER['RESOURCES']."
             if message:
                 errors.setdefault("allowed_resources", []).append(message)
+        if self.authorization_code_lifetime is not None and not 1 <= self.authorization_code_lifetime <= 600:
+            errors.setdefault("authorization_code_lifetime", []).append(
+                "An authorization code lives 1 to 600 seconds (RFC 6749 §4.1.2: at most 10 minutes)."
+            )
+        for name in ("access_token_lifetime", "refresh_token_lifetime", "refresh_token_absolute_lifetime"):
+            if getattr(self, name) == 0:
+                errors.setdefault(name, []).append("Leave it empty for the site's default; 0 is no lifetime.")
         bad = invalid_scope_tokens(self.allowed_scope_list)
         unknown_scopes = [s for s in self.allowed_scope_list if s not in known_scopes()]
         if bad or unknown_scopes:

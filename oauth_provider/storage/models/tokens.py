@@ -38,6 +38,32 @@ class AccessToken(AbstractAccessToken):
         verbose_name=_("JWT ID"),
     )
 
+    jkt = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_(
+            "Thumbprint of the DPoP key the token is bound to (RFC 9449 §6: cnf.jkt); empty: bearer."
+        ),
+        verbose_name=_("DPoP key thumbprint"),
+    )
+    audience = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("The audience a token from token exchange is for (RFC 8693 §2.1); empty otherwise."),
+        verbose_name=_("audience"),
+    )
+    actor = models.TextField(
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("A token from token exchange: the act claim (RFC 8693 §4.1), as JSON."),
+        verbose_name=_("actor"),
+    )
+
     class Meta(AbstractAccessToken.Meta):
         swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
         verbose_name = _("access token")
@@ -63,6 +89,22 @@ class RefreshToken(AbstractRefreshToken):
         editable=False,
         help_text=_("The owner's login time, for the ID tokens of refreshes (OpenID Connect Core §12.2)."),
         verbose_name=_("login time"),
+    )
+
+    jkt = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("A public client's refresh token is bound to its DPoP key (RFC 9449 §5)."),
+        verbose_name=_("DPoP key thumbprint"),
+    )
+    family_started = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the first refresh token of this family was issued, for the absolute lifetime."),
+        verbose_name=_("family started"),
     )
 
     class Meta(AbstractRefreshToken.Meta):

@@ -8,6 +8,8 @@ GRANTS = {
     "partner-web": "authorization code + PKCE, refresh token, OpenID Connect sign-in",
     "partner-service": "client credentials",
     "partner-cli": "password (discouraged)",
+    "partner-gateway": "token exchange (RFC 8693), for the audience hotel-api",
+    "partner-tv": "device authorization (RFC 8628), refresh token",
     "partner-implicit": "implicit (discouraged)",
 }
 
@@ -52,6 +54,8 @@ Demo clients (client_id, secret, grants):
 
 Every grant, headless, while the demo runs (in another terminal):
     {walkthrough}
+The TV app (device grant): it prints a code to enter at {credentials.AS_URL}/oauth/device/
+    cd example_project && python manage.py tv_app --settings=partner.settings
 Stop the demo with Ctrl-C.
 {rule}
 """
