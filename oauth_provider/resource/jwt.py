@@ -320,4 +320,15 @@ def verify_jwt_access_token(value: str, *, audience: str | Iterable[str] | None 
         expires=entry.expires,
         subject=None if verified.is_client_token else verified.subject,
         extra=dict(entry.claims),
+        audience=frozenset(verified.audience),
+        # RFC 9449 §6.1: a DPoP-bound JWT is accepted only with a proof of this key.
+        jkt=_confirmation_key(entry.claims),
     )
+
+
+def _confirmation_key(claims: dict[str, Any]) -> str | None:
+    confirmation = claims.get("cnf")
+    if not isinstance(confirmation, dict):
+        return None
+    jkt = confirmation.get("jkt")
+    return jkt if isinstance(jkt, str) and jkt else None

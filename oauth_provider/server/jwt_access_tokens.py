@@ -21,6 +21,7 @@ from ..core import jwt_access_tokens
 from ..core.errors import ServerError, TemporarilyUnavailable
 from ..settings import provider_settings
 from ..storage import signing_keys
+from . import dpop
 from .configuration import access_token_lifetime
 from .oidc.id_tokens import oauthlib_issuer
 
@@ -104,6 +105,16 @@ def sign_access_token(request: Any) -> str:
         jti=jti,
         auth_time=int(auth_time) if isinstance(auth_time, (int, float)) else None,
     )
+    exchange = getattr(request, "token_exchange", None)
+    if exchange is not None:
+        # RFC 8693 §2.2.1, §4.1: the exchanged token's audience, and who acts for the subject.
+        claims["aud"] = exchange.audience
+        claims["act"] = exchange.actor
+    key = dpop.bound_key()
+    if key is not None:
+        # RFC 9449 §6.1: a DPoP-bound JWT names its key, so that a resource server refuses it
+        # without a proof of that key.
+        claims["cnf"] = {"jkt": key}
     algorithm = provider_settings.SIGNING_ALGORITHMS[0]
     try:
         value, _ = signing_keys.sign(claims, algorithm=algorithm, typ=jwt_access_tokens.ACCESS_TOKEN_TYPE)
