@@ -85,7 +85,6 @@ def fresh_location(tmp_path: Path, purpose: str) -> str:
     return f"postgres:{name}"
 
 
-
 @contextlib.contextmanager
 def source_database(location: str) -> Iterator[str]:
     """The site's database as a DATABASES alias of this process, for the command to read."""
@@ -144,7 +143,10 @@ def refresh(client, refresh_token: str, secret: str | None = None, client_id: st
     elif client_id:
         data["client_id"] = client_id
     return client.post(
-        reverse("oauth_provider:token"), urlencode(data), content_type="application/x-www-form-urlencoded", **headers
+        reverse("oauth_provider:token"),
+        urlencode(data),
+        content_type="application/x-www-form-urlencoded",
+        **headers,
     )
 
 
@@ -179,10 +181,15 @@ def test_switch_keeps_every_client_and_session_working(dot_site, client):
     assert Application.objects.get(client_id=web["client_id"]).client_secret.startswith(SECRET_HASH_PREFIX)
     assert import_dot("--status") == {"client_secrets": {"awaiting_upgrade": 0}}
     # The rotated token was replaced, as django-oauth-toolkit rotates them.
-    assert refresh(client, dot_site["web_tokens"]["refresh_token"], web["secret"], web["client_id"]).status_code == 400
+    assert (
+        refresh(client, dot_site["web_tokens"]["refresh_token"], web["secret"], web["client_id"]).status_code
+        == 400
+    )
 
     # The public client refreshes with its client id alone.
-    answer = refresh(client, dot_site["mobile_tokens"]["refresh_token"], client_id=dot_site["mobile"]["client_id"])
+    answer = refresh(
+        client, dot_site["mobile_tokens"]["refresh_token"], client_id=dot_site["mobile"]["client_id"]
+    )
     assert answer.status_code == 200, answer.content
 
     # The client whose secret was cleartext gets a client credentials token with it.
@@ -279,7 +286,9 @@ def test_tokens_are_stored_as_hashes_with_their_family(dot_site):
     assert set(AccessToken.objects.values_list("token", flat=True)) == {""}
     assert set(RefreshToken.objects.values_list("token", flat=True)) == {""}
     access = AccessToken.objects.get(token_checksum=hash_token(dot_site["web_tokens"]["access_token"]))
-    refresh_token = RefreshToken.objects.get(token_checksum=hash_token(dot_site["web_tokens"]["refresh_token"]))
+    refresh_token = RefreshToken.objects.get(
+        token_checksum=hash_token(dot_site["web_tokens"]["refresh_token"])
+    )
     assert refresh_token.access_token == access
     assert refresh_token.scope == access.scope == "read write"
     assert access.token_family == refresh_token.token_family is not None
@@ -385,3 +394,51 @@ def test_bad_options_fail_clearly(dot_site, arguments, message):
 def test_unknown_database_alias(db):
     with pytest.raises(CommandError, match="No database 'elsewhere'"):
         call_command("oauth_provider_import_dot", "--source-database", "elsewhere", stdout=io.StringIO())
+
+
+def test_clients_configured_with_the_old_urls_keep_working(dot_site, client, settings):
+    """oauth_provider.dot_urls serves the package at django-oauth-toolkit's paths."""
+    settings.ROOT_URLCONF = "tests.dot_compat_urls"
+    import_dot()
+    web = dot_site["web"]
+    answer = client.post(
+        "/o/token/",
+        urlencode({"grant_type": "refresh_token", "refresh_token": dot_site["web_tokens"]["refresh_token"]}),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic_auth(web["client_id"], web["secret"]),
+    )
+    assert answer.status_code == 200, answer.content
+    new_access_token = answer.json()["access_token"]
+    answer = client.post(
+        "/o/introspect/",
+        urlencode({"token": new_access_token}),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic_auth(web["client_id"], web["secret"]),
+    )
+    assert answer.status_code == 200 and answer.json()["active"] is True
+    answer = client.post(
+        "/o/revoke_token/",
+        urlencode({"token": new_access_token}),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic_auth(web["client_id"], web["secret"]),
+    )
+    assert answer.status_code == 200
+    assert bearer(client, "/api/scoped/", new_access_token).status_code == 401
+    client.force_login(User.objects.get(username="alice"))
+    answer = client.get(
+        reverse("oauth2_provider:authorize")
+        + "?"
+        + urlencode(
+            {
+                "response_type": "code",
+                "client_id": web["client_id"],
+                "redirect_uri": REDIRECT_URI,
+                "scope": "read",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                "code_challenge_method": "S256",
+            }
+        )
+    )
+    assert reverse("oauth2_provider:authorize") == "/o/authorize/"
+    assert answer.status_code == 302, answer.content
+    assert "code" in query_of(answer["Location"])

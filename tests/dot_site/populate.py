@@ -93,10 +93,17 @@ def main():
     code, verifier = code_for(browser, web, "read write")
     first = token(
         api,
-        {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": verifier},
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+        },
         **web_auth,
     )
-    web_tokens = token(api, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}, **web_auth)
+    web_tokens = token(
+        api, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}, **web_auth
+    )
     # A code issued but not yet exchanged when the site switches.
     pending_code, pending_verifier = code_for(browser, web, "read")
 
@@ -112,18 +119,28 @@ def main():
         },
     )
     service_tokens = token(
-        api, {"grant_type": "client_credentials", "scope": "read"}, HTTP_AUTHORIZATION=basic(service.client_id, service_secret)
+        api,
+        {"grant_type": "client_credentials", "scope": "read"},
+        HTTP_AUTHORIZATION=basic(service.client_id, service_secret),
     )
     # Bob's token expired long ago.
     expired = AccessToken.objects.create(
-        user=bob, application=web, token="expired-" + secrets.token_urlsafe(20), scope="read",
+        user=bob,
+        application=web,
+        token="expired-" + secrets.token_urlsafe(20),
+        scope="read",
         expires=timezone.now() - timedelta(days=1),
     )
     print(
         json.dumps(
             {
                 "users": {"alice": alice.pk, "bob": bob.pk},
-                "web": {"id": web.pk, "client_id": web.client_id, "secret": web_secret, "stored": web.client_secret},
+                "web": {
+                    "id": web.pk,
+                    "client_id": web.client_id,
+                    "secret": web_secret,
+                    "stored": web.client_secret,
+                },
                 "service": {"id": service.pk, "client_id": service.client_id, "secret": service_secret},
                 "mobile": {"id": mobile.pk, "client_id": mobile.client_id},
                 "web_tokens": web_tokens,

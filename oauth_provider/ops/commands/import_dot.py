@@ -32,8 +32,8 @@ from django.contrib.auth.hashers import identify_hasher
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
-from django.db.utils import ConnectionDoesNotExist
 from django.utils import timezone
+from django.utils.connection import ConnectionDoesNotExist
 from oauth2_provider.models import (
     get_access_token_model,
     get_application_model,
@@ -63,7 +63,9 @@ APPLICATION_COLUMNS = (
     "id client_id user_id redirect_uris post_logout_redirect_uris client_type authorization_grant_type "
     "client_secret hash_client_secret name skip_authorization created updated algorithm allowed_origins"
 ).split()
-ACCESS_TOKEN_COLUMNS = "id user_id token token_checksum application_id expires scope created updated resource".split()
+ACCESS_TOKEN_COLUMNS = (
+    "id user_id token token_checksum application_id expires scope created updated resource".split()
+)
 REFRESH_TOKEN_COLUMNS = (
     "id user_id token token_checksum application_id access_token_id token_family created updated resource"
 ).split()
@@ -121,9 +123,7 @@ def secrets_awaiting_upgrade(using: str | None = None) -> int:
     """Confidential clients whose secret is still a legacy hash (rewritten on first use)."""
     Application = get_application_model()
     manager = Application._default_manager.db_manager(using)
-    return (
-        manager.exclude(client_secret="").exclude(client_secret__startswith=SECRET_HASH_PREFIX).count()
-    )
+    return manager.exclude(client_secret="").exclude(client_secret__startswith=SECRET_HASH_PREFIX).count()
 
 
 @contextlib.contextmanager
@@ -195,7 +195,9 @@ class Importer:
             }
         missing = {"id", "client_id"} & set(wanted) - present
         if missing:
-            raise CommandError(f"{table!r} has no column {sorted(missing)}: not a django-oauth-toolkit table.")
+            raise CommandError(
+                f"{table!r} has no column {sorted(missing)}: not a django-oauth-toolkit table."
+            )
         return [name for name in wanted if name in present]
 
     def rows(self, kind: str, wanted: list[str], where: str = "", params: tuple = ()) -> Iterator[list[dict]]:
@@ -212,7 +214,7 @@ class Importer:
             arguments = ((last,) if last is not None else ()) + params + (self.batch_size,)
             with self.source.cursor() as cursor:
                 cursor.execute(sql, arguments)
-                batch = [dict(zip(columns, row)) for row in cursor.fetchall()]
+                batch = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
             if not batch:
                 return
             yield batch
@@ -471,7 +473,9 @@ class Importer:
             checksums = {row["id"]: self.token_checksum(row) for row in rows}
             present = self.existing(RefreshToken, "token_checksum", [c for c in checksums.values() if c])
             taken = self.existing(RefreshToken, "pk", [row["id"] for row in rows])
-            scopes = self.access_token_scopes([row["access_token_id"] for row in rows if row["access_token_id"]])
+            scopes = self.access_token_scopes(
+                [row["access_token_id"] for row in rows if row["access_token_id"]]
+            )
             imported = self.existing(
                 self.AccessToken, "pk", [row["access_token_id"] for row in rows if row["access_token_id"]]
             )
@@ -581,7 +585,9 @@ class Importer:
                 live = live.filter(expires__gt=self.now)
             else:
                 live = live.filter(revoked__isnull=True)
-            for user_id, application_id, scope in live.values_list("user_id", "application_id", "scope").iterator():
+            for user_id, application_id, scope in live.values_list(
+                "user_id", "application_id", "scope"
+            ).iterator():
                 approved.setdefault((user_id, application_id), set()).update((scope or "").split())
         consents = Consent._default_manager.db_manager(self.using)
         have = set(consents.filter(application_id__in=targets).values_list("user_id", "application_id"))
@@ -662,7 +668,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size", type=int, default=5000, help="Rows read and written at a time. Default: 5000."
         )
-        parser.add_argument("--without-tokens", action="store_true", help="Import no access or refresh tokens.")
+        parser.add_argument(
+            "--without-tokens", action="store_true", help="Import no access or refresh tokens."
+        )
         parser.add_argument("--without-codes", action="store_true", help="Import no authorization codes.")
         parser.add_argument(
             "--without-consents", action="store_true", help="Store no consent for the owners of live tokens."
