@@ -156,6 +156,21 @@ DEFAULTS: dict[str, Any] = {
     "SIGNING_KEY_CACHE_SECONDS": 30,
     # Cache-Control max-age of the JWKS document.
     "JWKS_MAX_AGE_SECONDS": 3600,
+    # The models, as "app_label.ModelName": a site's subclasses of the abstract bases in
+    # oauth_provider.models, to add fields (docs/extending.rst). Decide before the first
+    # migrate; they are django-oauth-toolkit's OAUTH2_PROVIDER_*_MODEL settings too.
+    "APPLICATION_MODEL": "oauth_provider.Application",
+    "ACCESS_TOKEN_MODEL": "oauth_provider.AccessToken",
+    "REFRESH_TOKEN_MODEL": "oauth_provider.RefreshToken",
+    "GRANT_MODEL": "oauth_provider.Grant",
+    "ID_TOKEN_MODEL": "oauth_provider.IDToken",
+    "CONSENT_MODEL": "oauth_provider.Consent",
+    # The oauthlib request validator: a subclass of
+    # oauth_provider.server.validator.OAuth2Validator, to add a rule (docs/extending.rst).
+    "VALIDATOR_CLASS": "oauth_provider.server.validator.OAuth2Validator",
+    # The oauthlib server: a subclass of oauth_provider.server.oauthlib_server.Server, or of
+    # its OpenIDServer while OIDC_ENABLED is on. None: the one that fits OIDC_ENABLED.
+    "SERVER_CLASS": None,
 }
 
 # Values that name classes or functions, imported on first access.

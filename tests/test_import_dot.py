@@ -354,6 +354,11 @@ def test_swapped_tables_are_named_by_options(tmp_path, db):
         with connections[SOURCE].cursor() as cursor:
             for old, new in renames.items():
                 cursor.execute(f"ALTER TABLE {old} RENAME TO {new}")
+            # django-oauth-toolkit allows http anywhere; the package only on loopback.
+            cursor.execute(
+                "UPDATE accounts_application SET redirect_uris = %s WHERE id = %s",
+                ["http://partner.example/callback", held["mobile"]["id"]],
+            )
         with pytest.raises(CommandError, match="oauth2_provider_application"):
             import_dot()
         report = import_dot(
@@ -364,6 +369,8 @@ def test_swapped_tables_are_named_by_options(tmp_path, db):
             "--redact-source",
         )
         assert report["access_tokens"]["imported"] == 3
+        assert report["applications"]["redirect_uris_refused"] == 1
+        assert any(held["mobile"]["client_id"] in warning for warning in report["warnings"])
         assert report["source_redacted"] == {"access_tokens": 4, "refresh_tokens": 3}
         with connections[SOURCE].cursor() as cursor:
             cursor.execute("SELECT COUNT(*) FROM accounts_accesstoken WHERE token <> ''")
@@ -442,3 +449,12 @@ def test_clients_configured_with_the_old_urls_keep_working(dot_site, client, set
     assert reverse("oauth2_provider:authorize") == "/o/authorize/"
     assert answer.status_code == 302, answer.content
     assert "code" in query_of(answer["Location"])
+
+
+def test_the_switching_guide_maps_every_django_oauth_toolkit_setting():
+    """docs/switching.rst's settings table has a row for each key that E040 reports."""
+    from oauth_provider.server.configuration import DOT_EQUIVALENTS, DOT_PASS_THROUGH
+
+    guide = (ROOT / "docs" / "switching.rst").read_text()
+    for key in [*DOT_EQUIVALENTS, *DOT_PASS_THROUGH]:
+        assert f"\n``{key}`` " in guide, key

@@ -85,6 +85,14 @@ EXPECTED_DEFAULTS = [
     ("SIGNING_KEY_ROTATION_LEAD_SECONDS", 24 * 3600),
     ("SIGNING_KEY_CACHE_SECONDS", 30),
     ("JWKS_MAX_AGE_SECONDS", 3600),
+    ("APPLICATION_MODEL", "oauth_provider.Application"),
+    ("ACCESS_TOKEN_MODEL", "oauth_provider.AccessToken"),
+    ("REFRESH_TOKEN_MODEL", "oauth_provider.RefreshToken"),
+    ("GRANT_MODEL", "oauth_provider.Grant"),
+    ("ID_TOKEN_MODEL", "oauth_provider.IDToken"),
+    ("CONSENT_MODEL", "oauth_provider.Consent"),
+    ("VALIDATOR_CLASS", "oauth_provider.server.validator.OAuth2Validator"),
+    ("SERVER_CLASS", None),
 ]
 
 

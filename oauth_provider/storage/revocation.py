@@ -24,7 +24,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
 from ..core import signals
-from .models.consents import Consent
+from .models import get_consent_model
 
 __all__ = [
     "Revocation",
@@ -145,7 +145,7 @@ def revoke_consent(user: Any, application: Any) -> int:
     Sends ``consent_revoked``; returns the number of tokens revoked."""
     now = timezone.now()
     with transaction.atomic():
-        Consent.objects.filter(user=user, application=application, revoked__isnull=True).update(
+        get_consent_model().objects.filter(user=user, application=application, revoked__isnull=True).update(
             revoked=now, updated=now
         )
         count = _revoke_access(application, user=user)
@@ -158,8 +158,10 @@ def withdraw_consent(user: Any, application: Any) -> bool:
     next request asks again. The tokens the client holds are not touched (revoke_consent
     ends those too). Sends ``consent_revoked`` if there was a consent to withdraw."""
     now = timezone.now()
-    withdrawn = Consent.objects.filter(user=user, application=application, revoked__isnull=True).update(
-        revoked=now, updated=now
+    withdrawn = (
+        get_consent_model()
+        .objects.filter(user=user, application=application, revoked__isnull=True)
+        .update(revoked=now, updated=now)
     )
     if withdrawn:
         signals.consent_revoked.send(sender=Revocation, user_id=user.pk, application_id=application.pk)

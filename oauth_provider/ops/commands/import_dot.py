@@ -44,8 +44,9 @@ from oauth2_provider.models import (
 from ...core.grant_types import DOT_GRANT_NAMES, GrantType
 from ...core.hashing import SECRET_HASH_PREFIX, hash_client_secret
 from ...core.jose import ALGORITHMS
+from ...core.redirect_uris import redirect_uri_error
 from ...settings import provider_settings
-from ...storage.models import Consent
+from ...storage.models import get_consent_model
 from .common import write_json
 
 __all__ = ["DEFAULT_TABLES", "Command", "Importer", "secrets_awaiting_upgrade"]
@@ -312,6 +313,23 @@ class Importer:
                 f"{self.hs256_algorithm or 'the server default'} (docs/switching.rst)."
             )
             algorithm = self.hs256_algorithm
+        refused = [
+            message
+            for uri in (row.get("redirect_uris") or "").split()
+            if (
+                message := redirect_uri_error(
+                    uri,
+                    provider_settings.ALLOWED_REDIRECT_URI_SCHEMES,
+                    provider_settings.ALLOW_HTTP_LOOPBACK_REDIRECT_URIS,
+                )
+            )
+        ]
+        if refused:
+            section["redirect_uris_refused"] += 1
+            self.warnings.append(
+                f"Client {row['client_id']!r} has redirect URIs the package's rules refuse "
+                f"(docs/switching.rst): {' '.join(refused)}"
+            )
         return self.Application(
             id=row["id"],
             client_id=row["client_id"],
@@ -335,6 +353,7 @@ class Importer:
             "imported": 0,
             "existing": 0,
             "owner_missing": 0,
+            "redirect_uris_refused": 0,
             "hybrid_as_authorization_code": 0,
             "algorithm_replaced": 0,
         }
@@ -589,10 +608,12 @@ class Importer:
                 "user_id", "application_id", "scope"
             ).iterator():
                 approved.setdefault((user_id, application_id), set()).update((scope or "").split())
-        consents = Consent._default_manager.db_manager(self.using)
+        consents = get_consent_model()._default_manager.db_manager(self.using)
         have = set(consents.filter(application_id__in=targets).values_list("user_id", "application_id"))
         new = [
-            Consent(user_id=user_id, application_id=application_id, scope=" ".join(sorted(scopes)))
+            get_consent_model()(
+                user_id=user_id, application_id=application_id, scope=" ".join(sorted(scopes))
+            )
             for (user_id, application_id), scopes in sorted(approved.items(), key=str)
             if (user_id, application_id) not in have and scopes
         ]

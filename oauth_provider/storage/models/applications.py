@@ -7,8 +7,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider import models as dot_models
 from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import AbstractApplication, ApplicationManager
+from oauth2_provider.models import ApplicationManager
 
 from ...core.claims import sector_identifier
 from ...core.grant_types import DOT_GRANT_NAMES, REDIRECT_GRANT_TYPES, GrantType
@@ -18,7 +19,13 @@ from ...core.redirect_uris import origin_error, redirect_schemes, redirect_uri_e
 from ...core.scopes import invalid_scope_tokens, known_scopes, parse_scope
 from ...settings import provider_settings
 
-__all__ = ["SUBJECT_PAIRWISE", "SUBJECT_PUBLIC", "Application", "HashedSecretField"]
+__all__ = [
+    "SUBJECT_PAIRWISE",
+    "SUBJECT_PUBLIC",
+    "AbstractApplication",
+    "Application",
+    "HashedSecretField",
+]
 
 
 class HashedSecretField(models.CharField):
@@ -33,7 +40,7 @@ class HashedSecretField(models.CharField):
 
     def pre_save(self, model_instance: Any, add: bool) -> str:
         value = getattr(model_instance, self.attname) or ""
-        if model_instance.client_type == AbstractApplication.CLIENT_PUBLIC:
+        if model_instance.client_type == dot_models.AbstractApplication.CLIENT_PUBLIC:
             value = ""
             model_instance.plaintext_client_secret = None
         elif value and not is_hashed_secret(value):
@@ -47,8 +54,8 @@ SUBJECT_PUBLIC = "public"
 SUBJECT_PAIRWISE = "pairwise"
 
 
-class Application(AbstractApplication):
-    """A registered client."""
+class AbstractApplication(dot_models.AbstractApplication):
+    """A registered client; subclass it to add fields (docs/extending.rst)."""
 
     # Replaced by `grant_types`, which can hold several.
     authorization_grant_type = None  # type: ignore[assignment]
@@ -139,8 +146,8 @@ class Application(AbstractApplication):
 
     objects = ApplicationManager()
 
-    class Meta(AbstractApplication.Meta):
-        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+    class Meta(dot_models.AbstractApplication.Meta):
+        abstract = True
         verbose_name = _("application")
 
     plaintext_client_secret: str | None = None
@@ -259,3 +266,10 @@ class Application(AbstractApplication):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class Application(AbstractApplication):
+    """A registered client (``OAUTH_PROVIDER["APPLICATION_MODEL"]`` names another)."""
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
