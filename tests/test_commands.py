@@ -47,6 +47,7 @@ COMMANDS = [
     "oauth_provider_disable_client",
     "oauth_provider_import_dot",
     "oauth_provider_list_signing_keys",
+    "oauth_provider_migrate_after_dot",
     "oauth_provider_reencrypt_signing_keys",
     "oauth_provider_retire_signing_key",
     "oauth_provider_revoke_tokens",
