@@ -1,4 +1,5 @@
-"""``manage.py oauth_provider_migrate_after_dot``: see :mod:`oauth_provider.ops.commands.migrate_after_dot`."""
+"""``manage.py oauth_provider_migrate_after_dot``: see
+:mod:`oauth_provider.ops.commands.migrate_after_dot`."""
 
 from oauth_provider.ops.commands.migrate_after_dot import Command
 
