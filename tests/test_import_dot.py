@@ -458,3 +458,14 @@ def test_the_switching_guide_maps_every_django_oauth_toolkit_setting():
     guide = (ROOT / "docs" / "switching.rst").read_text()
     for key in [*DOT_EQUIVALENTS, *DOT_PASS_THROUGH]:
         assert f"\n``{key}`` " in guide, key
+
+
+def test_migrate_after_dot_has_nothing_to_do_on_a_migrated_database(db):
+    """The in-place switch (tests/test_switch_in_place.py) runs it for real; here every
+    migration is applied already."""
+    out = io.StringIO()
+    call_command("oauth_provider_migrate_after_dot", "--plan", stdout=out)
+    assert json.loads(out.getvalue()) == {"would_apply": []}
+    out = io.StringIO()
+    call_command("oauth_provider_migrate_after_dot", stdout=out)
+    assert json.loads(out.getvalue()) == {"applied": []}
