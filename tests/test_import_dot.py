@@ -85,6 +85,19 @@ def fresh_location(tmp_path: Path, purpose: str) -> str:
     return f"postgres:{name}"
 
 
+def drop_location(location: str) -> None:
+    """Drop a PostgreSQL database fresh_location() made (a SQLite file goes with tmp_path)."""
+    if not location.startswith("postgres:"):
+        return
+    import psycopg
+
+    options = connection.settings_dict
+    with psycopg.connect(
+        dbname="postgres", user=options["USER"], host=options["HOST"], port=options["PORT"], autocommit=True
+    ) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{location.removeprefix("postgres:")}" WITH (FORCE)')
+
+
 @contextlib.contextmanager
 def source_database(location: str) -> Iterator[str]:
     """The site's database as a DATABASES alias of this process, for the command to read."""
@@ -122,6 +135,7 @@ def dot_site_database(tmp_path_factory, django_db_blocker) -> Iterator[tuple[str
         location = fresh_location(tmp_path_factory.mktemp("dot"), "shared")
     held = build_dot_site(location)
     yield location, held
+    drop_location(location)
 
 
 @pytest.fixture
@@ -337,10 +351,11 @@ def test_owners_missing_here_are_reported(dot_site_database, db):
     assert report["applications"]["owner_missing"] == 1
 
 
-def test_swapped_tables_are_named_by_options(tmp_path, db):
+def test_swapped_tables_are_named_by_options(tmp_path, db, request):
     """A site that swapped django-oauth-toolkit's models has tables of its own names; after
     --redact-source its tables keep no cleartext token."""
     location = fresh_location(tmp_path, "swapped")
+    request.addfinalizer(lambda: drop_location(location))
     held = build_dot_site(location)
     for name, pk in held["users"].items():
         User.objects.create_user(name, id=pk)

@@ -23,7 +23,7 @@ from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
 from .demo_servers import free_port
-from .test_import_dot import build_dot_site, fresh_location
+from .test_import_dot import build_dot_site, drop_location, fresh_location
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,6 +95,7 @@ def switched_site(tmp_path, django_db_blocker) -> Iterator[tuple[str, dict, dict
     finally:
         server.terminate()
         server.wait(timeout=30)
+        drop_location(location)
 
 
 def test_the_site_switches_without_anyone_logging_in_or_registering_again(switched_site, monkeypatch):

@@ -151,7 +151,7 @@ class Importer:
         *,
         source: str,
         tables: dict[str, str],
-        batch_size: int = 5000,
+        batch_size: int = 10000,
         include_tokens: bool = True,
         include_codes: bool = True,
         include_consents: bool = True,
@@ -178,11 +178,18 @@ class Importer:
         self.using = router.db_for_write(self.Application)
         self.applications: dict[Any, Any] = {}  # source id -> target id
         self.warnings: list[str] = []
+        self._present: dict[str, set[str]] = {}
         self.report: dict[str, Any] = {}
 
     # Reading ---------------------------------------------------------------------------
 
     def columns(self, kind: str, wanted: list[str]) -> list[str]:
+        """The ``wanted`` columns the source table has (older versions lack some)."""
+        if kind not in self._present:
+            self._present[kind] = self.table_columns(kind)
+        return [name for name in wanted if name in self._present[kind]]
+
+    def table_columns(self, kind: str) -> set[str]:
         table = self.tables[kind]
         with self.source.cursor() as cursor:
             if table not in self.source.introspection.table_names(cursor):
@@ -194,12 +201,12 @@ class Importer:
             present = {
                 column.name for column in self.source.introspection.get_table_description(cursor, table)
             }
-        missing = {"id", "client_id"} & set(wanted) - present
-        if missing:
+        required = {"id", "client_id"} if kind == "application" else {"id", "application_id"}
+        if required - present:
             raise CommandError(
-                f"{table!r} has no column {sorted(missing)}: not a django-oauth-toolkit table."
+                f"{table!r} has no column {sorted(required - present)}: not a django-oauth-toolkit table."
             )
-        return [name for name in wanted if name in present]
+        return present
 
     def rows(self, kind: str, wanted: list[str], where: str = "", params: tuple = ()) -> Iterator[list[dict]]:
         """Batches of rows as dicts, in id order (keyset pagination)."""
@@ -724,7 +731,7 @@ class Command(BaseCommand):
                 f"table, if the site swapped it). Default: {table}.",
             )
         parser.add_argument(
-            "--batch-size", type=int, default=5000, help="Rows read and written at a time. Default: 5000."
+            "--batch-size", type=int, default=10000, help="Rows read and written at a time. Default: 10000."
         )
         parser.add_argument(
             "--without-tokens", action="store_true", help="Import no access or refresh tokens."
