@@ -164,6 +164,7 @@ lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	PYTHONPATH=. DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django makemigrations --check --dry-run
+	PYTHONPATH=. DJANGO_SETTINGS_MODULE=tests.extended_site.settings $(BIN)/python -m django makemigrations --check --dry-run
 	$(BIN)/mypy oauth_provider
 
 docs: venv

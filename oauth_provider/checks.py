@@ -17,7 +17,13 @@ from .core.jose import ALGORITHMS
 from .core.jwt_access_tokens import audience_error
 from .core.redirect_uris import redirect_uri_error
 from .core.scopes import invalid_scope_tokens
-from .server.configuration import conflicting_settings
+from .server.configuration import (
+    DOT_PASS_THROUGH,
+    MODEL_SETTINGS,
+    conflicting_settings,
+    dot_setting_problems,
+    model_setting_conflicts,
+)
 from .settings import provider_settings
 
 # (middleware, id, what breaks without it)
@@ -55,7 +61,9 @@ LIFETIME_LIMITS = (
 
 @register(Tags.security)
 def check_django_oauth_toolkit_settings(app_configs: Any, **kwargs: Any) -> list:
-    return [
+    """A site switching from django-oauth-toolkit keeps its settings only where they are safe
+    to keep; every other key says where its value goes now (docs/switching.rst)."""
+    problems: list = [
         Error(
             f"{name} is set, but oauth_provider configures django-oauth-toolkit itself.",
             hint=f"Remove {name} from your settings and use the OAUTH_PROVIDER dict; see docs/settings.rst.",
@@ -63,6 +71,126 @@ def check_django_oauth_toolkit_settings(app_configs: Any, **kwargs: Any) -> list
         )
         for name in conflicting_settings()
     ]
+    kept = ", ".join(DOT_PASS_THROUGH)
+    for key, instead in dot_setting_problems():
+        if instead:
+            problems.append(
+                Error(
+                    f"OAUTH2_PROVIDER[{key!r}] is not read: oauth_provider takes this from OAUTH_PROVIDER.",
+                    hint=f"Set {instead} instead, and remove the key; see the settings table in "
+                    "docs/switching.rst.",
+                    id="oauth_provider.E040",
+                )
+            )
+        else:
+            problems.append(
+                Error(
+                    f"OAUTH2_PROVIDER[{key!r}] is set, but oauth_provider decides it (docs/security.rst).",
+                    hint=f"Remove it. OAUTH2_PROVIDER may keep only {kept}; see docs/switching.rst.",
+                    id="oauth_provider.E001",
+                )
+            )
+    for key, name, value in model_setting_conflicts():
+        problems.append(
+            Error(
+                f"{name} is {value!r} but OAUTH_PROVIDER[{key!r}] names another model.",
+                hint=f"Keep one of them: OAUTH_PROVIDER[{key!r}] (docs/extending.rst).",
+                id="oauth_provider.E042",
+            )
+        )
+    return problems
+
+
+# OAUTH_PROVIDER key -> the abstract base its model must subclass (oauth_provider.models).
+MODEL_BASES = {
+    "APPLICATION_MODEL": "AbstractApplication",
+    "GRANT_MODEL": "AbstractGrant",
+    "ACCESS_TOKEN_MODEL": "AbstractAccessToken",
+    "REFRESH_TOKEN_MODEL": "AbstractRefreshToken",
+    "ID_TOKEN_MODEL": "AbstractIDToken",
+    "CONSENT_MODEL": "AbstractConsent",
+}
+# They point at each other: swapped, they live in one app, whose migration creates them together.
+LINKED_TOKEN_MODELS = ("ACCESS_TOKEN_MODEL", "REFRESH_TOKEN_MODEL", "ID_TOKEN_MODEL")
+
+
+@register(Tags.models)
+def check_models(app_configs: Any, **kwargs: Any) -> list:
+    """Every model setting names a subclass of the package's abstract base (docs/extending.rst)."""
+    from django.apps import apps
+
+    from . import models as package_models
+
+    problems: list = []
+    for key, base_name in MODEL_BASES.items():
+        value = str(getattr(settings, MODEL_SETTINGS[key]))
+        base = getattr(package_models, base_name)
+        try:
+            model = apps.get_model(value)
+        except (LookupError, ValueError):
+            model = None
+        if model is None or not issubclass(model, base):
+            problems.append(
+                Error(
+                    f"OAUTH_PROVIDER[{key!r}] is {value!r}, which is not an installed subclass of "
+                    f"oauth_provider.models.{base_name}.",
+                    hint=f'Name a model ("app_label.ModelName") that subclasses '
+                    f"oauth_provider.models.{base_name}; see docs/extending.rst.",
+                    id="oauth_provider.E041",
+                )
+            )
+    swapped = {key: str(getattr(settings, MODEL_SETTINGS[key])).split(".")[0] for key in LINKED_TOKEN_MODELS}
+    apps_used = set(swapped.values())
+    if len(apps_used) > 1:
+        problems.append(
+            Warning(
+                f"The access token, refresh token and ID token models live in different apps "
+                f"({sorted(apps_used)}); they point at each other, so their migrations depend on "
+                "each other in a cycle.",
+                hint="Swap all three, in one app whose first migration creates them together; "
+                "see docs/extending.rst, 'Pitfalls'.",
+                id="oauth_provider.W040",
+            )
+        )
+    return problems
+
+
+# (setting, the class it must subclass, what it is)
+CLASS_HOOKS = (
+    ("VALIDATOR_CLASS", "oauth_provider.server.validator.OAuth2Validator", "the request validator"),
+    ("SERVER_CLASS", "oauth_provider.server.oauthlib_server.Server", "the oauthlib server"),
+)
+
+
+@register(Tags.security)
+def check_class_hooks(app_configs: Any, **kwargs: Any) -> list:
+    """VALIDATOR_CLASS and SERVER_CLASS may add rules, never drop the package's: they must
+    subclass its classes (docs/extending.rst)."""
+    from django.utils.module_loading import import_string
+
+    problems: list = []
+    for key, required, what in CLASS_HOOKS:
+        value = getattr(provider_settings, key)
+        if value is None:
+            continue
+        if key == "SERVER_CLASS" and provider_settings.OIDC_ENABLED:
+            required = "oauth_provider.server.oauthlib_server.OpenIDServer"
+        try:
+            chosen = import_string(value) if isinstance(value, str) else value
+        except ImportError as exc:
+            chosen, reason = None, f"cannot be imported ({exc})"
+        else:
+            reason = f"is not a subclass of {required}"
+        if chosen is None or not isinstance(chosen, type) or not issubclass(chosen, import_string(required)):
+            problems.append(
+                Error(
+                    f"OAUTH_PROVIDER[{key!r}] ({value!r}) {reason}, so {what} would lose the "
+                    "package's rules.",
+                    hint=f"Subclass {required} and override only what you add; see docs/extending.rst.",
+                    id="oauth_provider.E043" if key == "VALIDATOR_CLASS" else "oauth_provider.E044",
+                )
+            )
+    return problems
 
 
 @register()

@@ -248,6 +248,21 @@ DEFAULTS: dict[str, Any] = {
     "JWKS_CACHE_SECONDS": 300,
     "JWKS_REFETCH_FLOOR_SECONDS": 30,
     "JWKS_TIMEOUT_SECONDS": 5,
+    # The models, as "app_label.ModelName": a site's subclasses of the abstract bases in
+    # oauth_provider.models, to add fields (docs/extending.rst). Decide before the first
+    # migrate; they are django-oauth-toolkit's OAUTH2_PROVIDER_*_MODEL settings too.
+    "APPLICATION_MODEL": "oauth_provider.Application",
+    "ACCESS_TOKEN_MODEL": "oauth_provider.AccessToken",
+    "REFRESH_TOKEN_MODEL": "oauth_provider.RefreshToken",
+    "GRANT_MODEL": "oauth_provider.Grant",
+    "ID_TOKEN_MODEL": "oauth_provider.IDToken",
+    "CONSENT_MODEL": "oauth_provider.Consent",
+    # The oauthlib request validator: a subclass of
+    # oauth_provider.server.validator.OAuth2Validator, to add a rule (docs/extending.rst).
+    "VALIDATOR_CLASS": "oauth_provider.server.validator.OAuth2Validator",
+    # The oauthlib server: a subclass of oauth_provider.server.oauthlib_server.Server, or of
+    # its OpenIDServer while OIDC_ENABLED is on. None: the one that fits OIDC_ENABLED.
+    "SERVER_CLASS": None,
 }
 
 # Values that name classes or functions, imported on first access.

@@ -13,12 +13,14 @@ from django.test import override_settings
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_provider.checks import (
+    check_class_hooks,
     check_clients_of_disabled_grants,
     check_deploy,
     check_django_oauth_toolkit_settings,
     check_issuer,
     check_legacy_grants,
     check_middleware,
+    check_models,
     check_pooler,
     check_scopes_and_grants,
     check_sqlite,
@@ -39,10 +41,16 @@ def ids(messages) -> list[str]:
 def dot_state():
     """Snapshot and restore what configure_django_oauth_toolkit() remembers between calls."""
     conflicts = list(dot._conflicts)
+    site_values = dict(dot._site_values)
+    models = dot._models
     dot._conflicts.clear()
+    dot._models = None  # decided again by the test's settings
     yield
     dot._conflicts[:] = conflicts
-    oauth2_settings.reload()
+    dot._site_values.clear()
+    dot._site_values.update(site_values)
+    dot._models = models
+    dot.configure_django_oauth_toolkit()
 
 
 # --- silent on the test settings ------------------------------------------------------------
@@ -99,22 +107,90 @@ def test_e001_reports_a_conflicting_setting(monkeypatch):
     assert "OAUTH_PROVIDER" in messages[0].hint
 
 
-def test_e001_when_the_site_sets_oauth2_provider(dot_state):
-    with override_settings(OAUTH2_PROVIDER={"ACCESS_TOKEN_EXPIRE_SECONDS": 36000}):
+def test_e040_says_where_a_django_oauth_toolkit_setting_goes(dot_state):
+    with override_settings(OAUTH2_PROVIDER={"ACCESS_TOKEN_EXPIRE_SECONDS": 36000, "OIDC_ISS_ENDPOINT": "x"}):
         dot.configure_django_oauth_toolkit()
         messages = check_django_oauth_toolkit_settings(None)
-        # ours win: the site's value is replaced, and reported
+        # ours win: the site's value is not used, and reported with where it goes now
         assert oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS == 3600
+    assert ids(messages) == ["oauth_provider.E040", "oauth_provider.E040"]
+    assert messages[0].msg == (
+        "OAUTH2_PROVIDER['ACCESS_TOKEN_EXPIRE_SECONDS'] is not read: "
+        "oauth_provider takes this from OAUTH_PROVIDER."
+    )
+    assert "OAUTH_PROVIDER['ACCESS_TOKEN_EXPIRE_SECONDS']" in messages[0].hint
+    assert "OAUTH_PROVIDER['ISSUER']" in messages[1].hint
+
+
+def test_e001_when_the_site_sets_what_the_package_decides(dot_state):
+    with override_settings(OAUTH2_PROVIDER={"ROTATE_REFRESH_TOKEN": False}):
+        dot.configure_django_oauth_toolkit()
+        messages = check_django_oauth_toolkit_settings(None)
+        assert oauth2_settings.ROTATE_REFRESH_TOKEN is True
     assert ids(messages) == ["oauth_provider.E001"]
-    assert messages[0].msg.startswith("OAUTH2_PROVIDER is set")
+    assert messages[0].msg.startswith("OAUTH2_PROVIDER['ROTATE_REFRESH_TOKEN'] is set")
+    assert "CLIENT_ID_GENERATOR_CLASS" in messages[0].hint
 
 
-def test_e001_when_the_site_swaps_a_model_itself(dot_state):
+def test_the_keys_that_are_safe_to_keep_are_passed_through(dot_state):
+    generator = "oauth2_provider.generators.ClientIdGenerator"
+    with override_settings(OAUTH2_PROVIDER={"CLIENT_ID_GENERATOR_CLASS": generator}):
+        dot.configure_django_oauth_toolkit()
+        assert check_django_oauth_toolkit_settings(None) == []
+        assert oauth2_settings.CLIENT_ID_GENERATOR_CLASS.__name__ == "ClientIdGenerator"
+
+
+def test_a_model_setting_of_django_oauth_toolkits_own_is_used(dot_state):
+    """A site swapping as django-oauth-toolkit documents it: the setting is honoured, and
+    E041 says the model must subclass the package's base."""
     with override_settings(OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL="oauth2_provider.AccessToken"):
         dot.configure_django_oauth_toolkit()
+        assert check_django_oauth_toolkit_settings(None) == []
+        messages = check_models(None)
+        assert oauth2_settings.ACCESS_TOKEN_MODEL == "oauth2_provider.AccessToken"
+    assert ids(messages) == ["oauth_provider.E041", "oauth_provider.W040"]
+    assert "oauth_provider.models.AbstractAccessToken" in messages[0].msg
+
+
+def test_e042_when_both_name_a_model(dot_state, settings):
+    with override_settings(OAUTH2_PROVIDER_CONSENT_MODEL="oauth_provider.Consent"):
+        pass
+    with override_settings(
+        OAUTH_PROVIDER_CONSENT_MODEL="tests.Other",
+        OAUTH_PROVIDER={**settings.OAUTH_PROVIDER, "CONSENT_MODEL": "oauth_provider.Consent"},
+    ):
+        dot._site_values["OAUTH_PROVIDER_CONSENT_MODEL"] = "tests.Other"
         messages = check_django_oauth_toolkit_settings(None)
-    assert ids(messages) == ["oauth_provider.E001"]
-    assert messages[0].msg.startswith("OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL is set")
+    assert ids(messages) == ["oauth_provider.E042"]
+    assert "OAUTH_PROVIDER['CONSENT_MODEL']" in messages[0].hint
+
+
+def test_the_package_models_pass_e041():
+    assert check_models(None) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "check_id"),
+    [
+        ("VALIDATOR_CLASS", "oauth2_provider.oauth2_validators.OAuth2Validator", "oauth_provider.E043"),
+        ("VALIDATOR_CLASS", "tests.nowhere.Validator", "oauth_provider.E043"),
+        ("SERVER_CLASS", "oauthlib.oauth2.Server", "oauth_provider.E044"),
+    ],
+)
+def test_class_hooks_must_subclass_the_package_classes(settings, key, value, check_id):
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, key: value}
+    messages = check_class_hooks(None)
+    assert ids(messages) == [check_id]
+    assert "Subclass oauth_provider.server." in messages[0].hint
+
+
+def test_server_class_must_serve_openid_connect_when_it_is_on(settings):
+    settings.OAUTH_PROVIDER = {
+        **settings.OAUTH_PROVIDER,
+        "OIDC_ENABLED": True,
+        "SERVER_CLASS": "oauth_provider.server.oauthlib_server.Server",
+    }
+    assert ids(check_class_hooks(None)) == ["oauth_provider.E044"]
 
 
 def test_reconfiguring_does_not_report_our_own_settings(dot_state):

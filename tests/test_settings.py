@@ -127,6 +127,14 @@ EXPECTED_DEFAULTS = [
     ("JWKS_CACHE_SECONDS", 300),
     ("JWKS_REFETCH_FLOOR_SECONDS", 30),
     ("JWKS_TIMEOUT_SECONDS", 5),
+    ("APPLICATION_MODEL", "oauth_provider.Application"),
+    ("ACCESS_TOKEN_MODEL", "oauth_provider.AccessToken"),
+    ("REFRESH_TOKEN_MODEL", "oauth_provider.RefreshToken"),
+    ("GRANT_MODEL", "oauth_provider.Grant"),
+    ("ID_TOKEN_MODEL", "oauth_provider.IDToken"),
+    ("CONSENT_MODEL", "oauth_provider.Consent"),
+    ("VALIDATOR_CLASS", "oauth_provider.server.validator.OAuth2Validator"),
+    ("SERVER_CLASS", None),
 ]
 
 

@@ -17,8 +17,11 @@ class Migration(migrations.Migration):
     # so these tables must exist first.
     run_before = [("oauth2_provider", "0001_initial")]
 
+    # A site's own application model (OAUTH_PROVIDER["APPLICATION_MODEL"]) is created first:
+    # the tables below point at it (docs/extending.rst).
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        migrations.swappable_dependency(settings.OAUTH2_PROVIDER_APPLICATION_MODEL),
     ]
 
     operations = [
@@ -176,6 +179,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'consent',
+                'swappable': 'OAUTH_PROVIDER_CONSENT_MODEL',
             },
         ),
         migrations.AddIndex(

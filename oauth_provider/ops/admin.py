@@ -25,6 +25,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from oauth2_provider.models import get_application_model
 
 from ..core.grant_types import GrantType
 from ..core.jose import ALGORITHMS
@@ -33,12 +34,12 @@ from ..settings import provider_settings
 from ..storage import signing_keys
 from ..storage.clients import disable_client, register_client, rotate_client_secret
 from ..storage.models import (
-    Application,
+    AbstractApplication,
     AuditEvent,
-    Consent,
     DeviceAuthorization,
     InitialAccessToken,
     SigningKey,
+    get_consent_model,
 )
 from ..storage.revocation import revoke_client_tokens, revoke_consent, revoke_token
 from . import shown_once
@@ -77,7 +78,7 @@ class ApplicationForm(forms.ModelForm):
     )
 
     class Meta:
-        model = Application
+        model = get_application_model()
         fields = (
             "name",
             "client_id",
@@ -129,6 +130,16 @@ class ApplicationForm(forms.ModelForm):
 OPENID_FIELDS = ("first_party", "algorithm", "subject_type", "sector_identifier", "post_logout_redirect_uris")
 
 
+def site_fields(model: Any) -> tuple[str, ...]:
+    """The editable fields a site's subclass of AbstractApplication adds (docs/extending.rst)."""
+    ours = {field.name for field in AbstractApplication._meta.fields}
+    return tuple(
+        field.name
+        for field in model._meta.fields
+        if field.editable and not field.auto_created and field.name not in ours
+    )
+
+
 class ApplicationAdmin(admin.ModelAdmin):
     form = ApplicationForm
     list_display = (
@@ -151,7 +162,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     view_on_site = False
 
     @admin.display(description=_("client type"), ordering="client_type")
-    def type_and_source(self, obj: Application) -> str:
+    def type_and_source(self, obj: AbstractApplication) -> str:
         """The client type, and how a client registered itself: dcr (RFC 7591) or cimd (a
         client ID metadata document); nothing for clients an operator registered."""
         if obj.registration_source in ("", "manual"):
@@ -159,18 +170,19 @@ class ApplicationAdmin(admin.ModelAdmin):
         return f"{obj.get_client_type_display()} ({obj.registration_source})"
 
     @admin.display(description=_("grant types"), ordering="grant_types")
-    def grant_type_lines(self, obj: Application) -> str:
+    def grant_type_lines(self, obj: AbstractApplication) -> str:
         """One grant type a line, so the list fits a 1280-pixel screen beside the sidebars."""
         return format_html_join(mark_safe("<br>"), "{}", ((grant,) for grant in obj.grant_type_list))
 
     @admin.display(description=_("created"), ordering="created")
-    def created_on(self, obj: Application) -> str:
+    def created_on(self, obj: AbstractApplication) -> str:
         """The day only; the change page has the time."""
         return date_format(timezone.localtime(obj.created), "SHORT_DATE_FORMAT")
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        if provider_settings.OIDC_ENABLED and kwargs.get("fields") is None:
-            kwargs["fields"] = (*ApplicationForm.Meta.fields, *OPENID_FIELDS)
+        if kwargs.get("fields") is None:
+            openid = OPENID_FIELDS if provider_settings.OIDC_ENABLED else ()
+            kwargs["fields"] = (*ApplicationForm.Meta.fields, *openid, *site_fields(self.model))
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_urls(self) -> list[Any]:
@@ -179,7 +191,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         return [path("secrets/<str:key>/", show, name=name), *super().get_urls()]
 
     def show_secrets_once(
-        self, request: HttpRequest, secrets: list[tuple[Application, str]], title: Any
+        self, request: HttpRequest, secrets: list[tuple[AbstractApplication, str]], title: Any
     ) -> HttpResponse:
         """Send the browser to the page that shows ``secrets`` once (see ops/shown_once.py)."""
         key, pad = shown_once.keep(
@@ -229,7 +241,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             disable_client(app)
         self.message_user(request, _("Clients disabled."))
 
-    def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: AbstractApplication, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
         else:
@@ -237,7 +249,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             register_client(obj)
 
     def response_add(
-        self, request: HttpRequest, obj: Application, post_url_continue: Any = None
+        self, request: HttpRequest, obj: AbstractApplication, post_url_continue: Any = None
     ) -> HttpResponse:
         if not obj.plaintext_client_secret:
             return super().response_add(request, obj, post_url_continue)
@@ -358,7 +370,7 @@ class DeviceAuthorizationAdmin(ReadOnlyAdmin):
     raw_id_fields = ("user",)
 
 
-@admin.register(Consent)
+@admin.register(get_consent_model())
 class ConsentAdmin(admin.ModelAdmin):
     list_display = ("pk", "user", "application", "scope", "created", "revoked")
     list_filter = (RevocationStatusFilter, BY_CLIENT, BY_USER, "created")

@@ -22,27 +22,93 @@ from ..core.upstream import forget_oauthlib_servers
 from ..settings import provider_settings
 
 __all__ = [
+    "DOT_EQUIVALENTS",
+    "DOT_PASS_THROUGH",
+    "MODEL_SETTINGS",
     "SWAPPED_MODELS",
     "configure_django_oauth_toolkit",
     "conflicting_settings",
+    "dot_setting_problems",
     "generate_token",
+    "model_setting_conflicts",
     "openid_connect_enabled",
+    "swapped_models",
 ]
 
-#: django-oauth-toolkit's swappable model settings and the models we swap in.
+#: The swappable model settings and the models we swap in by default.
 SWAPPED_MODELS = {
     "OAUTH2_PROVIDER_APPLICATION_MODEL": "oauth_provider.Application",
     "OAUTH2_PROVIDER_GRANT_MODEL": "oauth_provider.Grant",
     "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL": "oauth_provider.AccessToken",
     "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL": "oauth_provider.RefreshToken",
     "OAUTH2_PROVIDER_ID_TOKEN_MODEL": "oauth_provider.IDToken",
+    "OAUTH_PROVIDER_CONSENT_MODEL": "oauth_provider.Consent",
+}
+
+#: ``OAUTH_PROVIDER`` key -> the Django setting that swaps the model (docs/extending.rst).
+MODEL_SETTINGS = {
+    "APPLICATION_MODEL": "OAUTH2_PROVIDER_APPLICATION_MODEL",
+    "GRANT_MODEL": "OAUTH2_PROVIDER_GRANT_MODEL",
+    "ACCESS_TOKEN_MODEL": "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL",
+    "REFRESH_TOKEN_MODEL": "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL",
+    "ID_TOKEN_MODEL": "OAUTH2_PROVIDER_ID_TOKEN_MODEL",
+    "CONSENT_MODEL": "OAUTH_PROVIDER_CONSENT_MODEL",
+}
+
+#: Keys of django-oauth-toolkit's ``OAUTH2_PROVIDER`` a site may keep: passed to it unchanged.
+DOT_PASS_THROUGH = ("CLIENT_ID_GENERATOR_CLASS", "CLIENT_SECRET_GENERATOR_CLASS")
+
+#: Keys of django-oauth-toolkit's ``OAUTH2_PROVIDER`` that ``OAUTH_PROVIDER`` replaces: what
+#: to set instead (docs/switching.rst, "Settings"). Every other key is the package's to set.
+DOT_EQUIVALENTS = {
+    "SCOPES": "OAUTH_PROVIDER['SCOPES']",
+    "DEFAULT_SCOPES": "OAUTH_PROVIDER['DEFAULT_SCOPES']",
+    "READ_SCOPE": "OAUTH_PROVIDER['READ_SCOPES'] (a list)",
+    "WRITE_SCOPE": "OAUTH_PROVIDER['WRITE_SCOPES'] (a list)",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": "OAUTH_PROVIDER['ACCESS_TOKEN_EXPIRE_SECONDS']",
+    "REFRESH_TOKEN_EXPIRE_SECONDS": "OAUTH_PROVIDER['REFRESH_TOKEN_EXPIRE_SECONDS']",
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": "OAUTH_PROVIDER['AUTHORIZATION_CODE_EXPIRE_SECONDS']",
+    "ID_TOKEN_EXPIRE_SECONDS": "OAUTH_PROVIDER['ID_TOKEN_EXPIRE_SECONDS']",
+    "ALLOWED_REDIRECT_URI_SCHEMES": "OAUTH_PROVIDER['ALLOWED_REDIRECT_URI_SCHEMES'] "
+    "(http stays allowed on loopback: ALLOW_HTTP_LOOPBACK_REDIRECT_URIS)",
+    "PKCE_REQUIRED": "OAUTH_PROVIDER['PKCE_REQUIRED_FOR_CONFIDENTIAL_CLIENTS'] "
+    "(public clients always use PKCE)",
+    "OIDC_ENABLED": "OAUTH_PROVIDER['OIDC_ENABLED']",
+    "OIDC_ISS_ENDPOINT": "OAUTH_PROVIDER['ISSUER']",
+    "OIDC_RSA_PRIVATE_KEY": "signing keys in the database: "
+    "manage.py oauth_provider_create_signing_key --help",
+    "OAUTH2_VALIDATOR_CLASS": "OAUTH_PROVIDER['VALIDATOR_CLASS'] (a subclass of "
+    "oauth_provider.server.validator.OAuth2Validator)",
+    "OAUTH2_SERVER_CLASS": "OAUTH_PROVIDER['SERVER_CLASS'] (a subclass of "
+    "oauth_provider.server.oauthlib_server.Server)",
+    "APPLICATION_MODEL": "OAUTH_PROVIDER['APPLICATION_MODEL']",
+    "ACCESS_TOKEN_MODEL": "OAUTH_PROVIDER['ACCESS_TOKEN_MODEL']",
+    "REFRESH_TOKEN_MODEL": "OAUTH_PROVIDER['REFRESH_TOKEN_MODEL']",
+    "GRANT_MODEL": "OAUTH_PROVIDER['GRANT_MODEL']",
+    "ID_TOKEN_MODEL": "OAUTH_PROVIDER['ID_TOKEN_MODEL']",
+    "RESOURCE_SERVER_INTROSPECTION_URL": "OAUTH_PROVIDER['INTROSPECTION_URL']",
+    "RESOURCE_SERVER_INTROSPECTION_CREDENTIALS": "OAUTH_PROVIDER['INTROSPECTION_CLIENT_ID'] and "
+    "OAUTH_PROVIDER['INTROSPECTION_CLIENT_SECRET']",
+    "RESOURCE_SERVER_TOKEN_CACHING_SECONDS": "OAUTH_PROVIDER['INTROSPECTION_CACHE_SECONDS']",
+    "CLIENT_SECRET_HASHER": "nothing: secrets get the package's keyed hash (CLIENT_SECRET_HASH_KEY); "
+    "those hashed before keep working and are upgraded on first use",
 }
 
 _conflicts: list[str] = []
+# What the site itself set, read once, before this module writes these settings.
+_site_values: dict[str, Any] = {}
+# The models in use, decided at the first configuration (swapped_models()).
+_models: dict[str, str] | None = None
 
 
 class GeneratedSettings(dict):
     """The OAUTH2_PROVIDER dict written by this module, told apart from one a site wrote."""
+
+
+class GeneratedModelName(str):
+    """A swappable model setting written by this module, told apart from one a site wrote."""
+
+    __slots__ = ()
 
 
 def generate_token(request: Any) -> str:
@@ -71,12 +137,14 @@ def dot_settings() -> dict[str, Any]:
     # http (loopback only) is enforced by our own redirect URI rules, not by this list.
     schemes = [s for s in ps.ALLOWED_REDIRECT_URI_SCHEMES if s != "http"]
     values: dict[str, Any] = {
-        key.removeprefix("OAUTH2_PROVIDER_"): model for key, model in SWAPPED_MODELS.items()
+        key.removeprefix("OAUTH2_PROVIDER_"): model
+        for key, model in swapped_models().items()
+        if key.startswith("OAUTH2_PROVIDER_")
     }
     values.update(
         {
-            "OAUTH2_VALIDATOR_CLASS": "oauth_provider.server.validator.OAuth2Validator",
-            "OAUTH2_SERVER_CLASS": "oauth_provider.server.oauthlib_server.Server",
+            "OAUTH2_VALIDATOR_CLASS": ps.VALIDATOR_CLASS,
+            "OAUTH2_SERVER_CLASS": ps.SERVER_CLASS or "oauth_provider.server.oauthlib_server.Server",
             "SCOPES_BACKEND_CLASS": "oauth_provider.server.scopes_backend.ApplicationScopes",
             # A malformed value is reported by check E002, not crashed on here.
             "SCOPES": known_scopes(),
@@ -111,7 +179,8 @@ def dot_settings() -> dict[str, Any]:
         values.update(
             {
                 "OIDC_ENABLED": True,
-                "OAUTH2_SERVER_CLASS": "oauth_provider.server.oauthlib_server.OpenIDServer",
+                "OAUTH2_SERVER_CLASS": ps.SERVER_CLASS
+                or "oauth_provider.server.oauthlib_server.OpenIDServer",
                 "ID_TOKEN_EXPIRE_SECONDS": ps.ID_TOKEN_EXPIRE_SECONDS,
                 "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
             }
@@ -131,7 +200,46 @@ def dot_settings() -> dict[str, Any]:
     ):
         values[f"COMPLIANT_BCP_RFC9700_{gate}"] = True
     values["COMPLIANT_BCP_RFC9700_PKCE_METHOD"] = not ps.PKCE_PLAIN_ALLOWED
+    site_value = _site_values.get("OAUTH2_PROVIDER")
+    if isinstance(site_value, dict):
+        values.update({key: site_value[key] for key in DOT_PASS_THROUGH if key in site_value})
     return values
+
+
+def swapped_models() -> dict[str, str]:
+    """Each swappable model setting and the model it names: ``OAUTH_PROVIDER``'s key if the
+    site set it, else the setting itself if the site set it (as for django-oauth-toolkit),
+    else the package's model. Decided once, when the app loads: models cannot change in a
+    running process, whatever a later change to ``OAUTH_PROVIDER`` says."""
+    global _models
+    if _models is None:
+        _models = {}
+        for key, name in MODEL_SETTINGS.items():
+            if key in provider_settings.user_settings:
+                _models[name] = provider_settings.user_settings[key]
+            else:
+                _models[name] = _site_values.get(name) or SWAPPED_MODELS[name]
+    return dict(_models)
+
+
+def model_setting_conflicts() -> list[tuple[str, str, str]]:
+    """(OAUTH_PROVIDER key, setting, the setting's value) where both were set, differently."""
+    return [
+        (key, name, _site_values[name])
+        for key, name in MODEL_SETTINGS.items()
+        if name in _site_values
+        and key in provider_settings.user_settings
+        and _site_values[name] != provider_settings.user_settings[key]
+    ]
+
+
+def dot_setting_problems() -> list[tuple[str, str | None]]:
+    """Keys of a site's own ``OAUTH2_PROVIDER`` that are not passed through: (key, what to set
+    instead), None where the package decides it (checks E001 and E040)."""
+    site_value = _site_values.get("OAUTH2_PROVIDER")
+    if not isinstance(site_value, dict):
+        return []
+    return [(key, DOT_EQUIVALENTS.get(key)) for key in sorted(site_value) if key not in DOT_PASS_THROUGH]
 
 
 def openid_connect_enabled() -> bool:
@@ -144,12 +252,17 @@ def configure_django_oauth_toolkit() -> None:
     """Write django-oauth-toolkit's settings and reload its settings object if it exists."""
     user_value = getattr(settings, "OAUTH2_PROVIDER", None)
     if user_value is not None and not isinstance(user_value, GeneratedSettings):
-        _conflicts.append("OAUTH2_PROVIDER")
-    for name, model in SWAPPED_MODELS.items():
-        current = getattr(settings, name, model)
-        if current != model:
-            _conflicts.append(name)
-        setattr(settings, name, model)
+        # The site's own django-oauth-toolkit settings (a site switching from it): the keys
+        # in DOT_PASS_THROUGH are kept, the others reported by checks E001 and E040.
+        _site_values["OAUTH2_PROVIDER"] = user_value
+        if not isinstance(user_value, dict):
+            _conflicts.append("OAUTH2_PROVIDER")
+    for name in SWAPPED_MODELS:
+        current = getattr(settings, name, None)
+        if current is not None and not isinstance(current, GeneratedModelName):
+            _site_values[name] = current
+    for name, model in swapped_models().items():
+        setattr(settings, name, GeneratedModelName(model))
     settings.OAUTH2_PROVIDER = GeneratedSettings(dot_settings())
 
     module = sys.modules.get("oauth2_provider.settings")
@@ -159,7 +272,7 @@ def configure_django_oauth_toolkit() -> None:
 
 
 def conflicting_settings() -> list[str]:
-    """django-oauth-toolkit settings the site set itself (reported by check E001)."""
+    """django-oauth-toolkit settings the site set itself that cannot be used (check E001)."""
     return sorted(set(_conflicts))
 
 

@@ -13,7 +13,7 @@ from ..core import signals
 from ..core.claims import OPENID_SCOPE
 from ..core.scopes import parse_scope, refused_scopes
 from ..settings import provider_settings
-from ..storage.models import Consent
+from ..storage.models import AbstractConsent, get_consent_model
 
 __all__ = [
     "consent_covers",
@@ -56,7 +56,9 @@ def owner_refusal(refused: Iterable[str]) -> str:
 
 def consent_covers(user: Any, application: Any, scopes: Iterable[str]) -> bool:
     """True if ``user`` approved ``application`` for every scope in ``scopes`` and did not revoke."""
-    consent = Consent.objects.filter(user=user, application=application, revoked__isnull=True).first()
+    consent = (
+        get_consent_model().objects.filter(user=user, application=application, revoked__isnull=True).first()
+    )
     return consent is not None and consent.covers(scopes)
 
 
@@ -69,7 +71,9 @@ def skips_consent(application: Any, scopes: Iterable[str]) -> bool:
     return bool(provider_settings.OIDC_ENABLED) and application.first_party and set(scopes) == {OPENID_SCOPE}
 
 
-def record_consent(user: Any, application: Any, scopes: Iterable[str], *, replace: bool = True) -> Consent:
+def record_consent(
+    user: Any, application: Any, scopes: Iterable[str], *, replace: bool = True
+) -> AbstractConsent:
     """Store a consent decision for ``application``.
 
     ``replace``: the owner decided on the consent page, and the stored consent becomes
@@ -79,8 +83,10 @@ def record_consent(user: Any, application: Any, scopes: Iterable[str], *, replac
     """
     scopes = parse_scope(" ".join(scopes))
     with transaction.atomic():
-        consent, created = Consent.objects.select_for_update().get_or_create(
-            user=user, application=application, defaults={"scope": " ".join(scopes)}
+        consent, created = (
+            get_consent_model()
+            .objects.select_for_update()
+            .get_or_create(user=user, application=application, defaults={"scope": " ".join(scopes)})
         )
         previous = consent.scope_list if consent.revoked is None and not created else []
         wanted = scopes if replace else parse_scope(" ".join(previous + scopes))
@@ -92,6 +98,6 @@ def record_consent(user: Any, application: Any, scopes: Iterable[str], *, replac
     if changed:
         # Only a new decision is an event; reusing a stored one is not.
         signals.consent_given.send(
-            sender=Consent, user_id=user.pk, application_id=application.pk, scope=consent.scope
+            sender=get_consent_model(), user_id=user.pk, application_id=application.pk, scope=consent.scope
         )
     return consent

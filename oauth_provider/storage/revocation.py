@@ -26,7 +26,7 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 from ..core import signals
 from ..settings import provider_settings
 from . import jwt_denylist
-from .models.consents import Consent
+from .models import get_consent_model
 from .models.devices import DeviceAuthorization
 
 __all__ = [
@@ -159,7 +159,7 @@ def revoke_consent(user: Any, application: Any) -> int:
     Sends ``consent_revoked``; returns the number of tokens revoked."""
     now = timezone.now()
     with transaction.atomic():
-        Consent.objects.filter(user=user, application=application, revoked__isnull=True).update(
+        get_consent_model().objects.filter(user=user, application=application, revoked__isnull=True).update(
             revoked=now, updated=now
         )
         count = _revoke_access(application, user=user)
@@ -172,8 +172,10 @@ def withdraw_consent(user: Any, application: Any) -> bool:
     next request asks again. The tokens the client holds are not touched (revoke_consent
     ends those too). Sends ``consent_revoked`` if there was a consent to withdraw."""
     now = timezone.now()
-    withdrawn = Consent.objects.filter(user=user, application=application, revoked__isnull=True).update(
-        revoked=now, updated=now
+    withdrawn = (
+        get_consent_model()
+        .objects.filter(user=user, application=application, revoked__isnull=True)
+        .update(revoked=now, updated=now)
     )
     if withdrawn:
         signals.consent_revoked.send(sender=Revocation, user_id=user.pk, application_id=application.pk)

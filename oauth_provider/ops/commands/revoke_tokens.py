@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
-from ...storage.models import Consent
+from ...storage.models import get_consent_model
 from ...storage.revocation import revoke_client_tokens, revoke_consent
 from .common import application_by_client_id, user_by_username, write_json
 
@@ -51,7 +51,9 @@ class Command(BaseCommand):
         revoked = sum(revoke_client_tokens(app, user=user) for app in applications)
         result: dict[str, int] = {"revoked": revoked}
         if options["consents"]:
-            consents = Consent.objects.filter(revoked__isnull=True).select_related("user", "application")
+            consents = (
+                get_consent_model().objects.filter(revoked__isnull=True).select_related("user", "application")
+            )
             if application is not None:
                 consents = consents.filter(application=application)
             if user is not None:

@@ -52,7 +52,7 @@ from ...core.issuer import issuer
 from ...core.redirect_uris import redirect_schemes, response_parameters, with_response_parameter
 from ...core.scopes import known_scopes, parse_scope
 from ...settings import provider_settings
-from ...storage.models import Consent, PushedAuthorizationRequest
+from ...storage.models import PushedAuthorizationRequest, get_consent_model
 from ...storage.revocation import withdraw_consent
 from .. import client_authentication, throttling
 from ..consent import (
@@ -321,9 +321,11 @@ class AuthorizationView(DOTAuthorizationView):
 
     def consent_context(self, application: Any, scopes: list[str]) -> dict[str, Any]:
         descriptions = known_scopes()
-        previous = Consent.objects.filter(
-            user=self.request.user, application=application, revoked__isnull=True
-        ).first()
+        previous = (
+            get_consent_model()
+            .objects.filter(user=self.request.user, application=application, revoked__isnull=True)
+            .first()
+        )
         granted = set(previous.scope_list) if previous else set()
         return {
             "application": application,

@@ -31,7 +31,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from ...core.scopes import known_scopes, parse_scope
 from ...settings import provider_settings
 from ...storage.maintenance import refresh_tokens_past_lifetime
-from ...storage.models import Consent
+from ...storage.models import AbstractConsent, get_consent_model
 from ...storage.revocation import revoke_consent
 from .authorize import web_url
 from .framing import deny_framing, page_context
@@ -54,7 +54,7 @@ class ConnectedApp:
     application: Any
     #: The owner's active consent for the client, or ``None`` (tokens without one,
     #: e.g. from the password grant or a client that skips authorization).
-    consent: Consent | None = None
+    consent: AbstractConsent | None = None
     #: Scope names from the consent and the live tokens, consent first.
     scope_names: list[str] = field(default_factory=list)
     #: When the owner approved the current consent; without one, the oldest live token.
@@ -76,7 +76,7 @@ class ConnectedApp:
 def connected_apps(user: Any, application_id: int | None = None) -> list[ConnectedApp]:
     """The clients connected to ``user`` (only ``application_id``, if given), by name."""
     now = timezone.now()
-    consents = Consent.objects.filter(user=user, revoked__isnull=True)
+    consents = get_consent_model().objects.filter(user=user, revoked__isnull=True)
     access = get_access_token_model().objects.filter(user=user, expires__gt=now)
     refresh = get_refresh_token_model().objects.filter(user=user, revoked__isnull=True)
     expired = refresh_tokens_past_lifetime(now, provider_settings.REFRESH_TOKEN_EXPIRE_SECONDS)

@@ -7,8 +7,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider import models as dot_models
 from oauth2_provider.generators import generate_client_id, generate_client_secret
-from oauth2_provider.models import AbstractApplication, ApplicationManager
+from oauth2_provider.models import ApplicationManager
 
 from ...core.claims import sector_identifier
 from ...core.grant_types import DOT_GRANT_NAMES, REDIRECT_GRANT_TYPES, GrantType
@@ -25,6 +26,7 @@ __all__ = [
     "ACCESS_TOKEN_OPAQUE",
     "SUBJECT_PAIRWISE",
     "SUBJECT_PUBLIC",
+    "AbstractApplication",
     "Application",
     "HashedSecretField",
 ]
@@ -42,7 +44,7 @@ class HashedSecretField(models.CharField):
 
     def pre_save(self, model_instance: Any, add: bool) -> str:
         value = getattr(model_instance, self.attname) or ""
-        if model_instance.client_type == AbstractApplication.CLIENT_PUBLIC:
+        if model_instance.client_type == dot_models.AbstractApplication.CLIENT_PUBLIC:
             value = ""
             model_instance.plaintext_client_secret = None
         elif value and not is_hashed_secret(value):
@@ -61,8 +63,8 @@ ACCESS_TOKEN_OPAQUE = "opaque"
 ACCESS_TOKEN_JWT = "jwt"
 
 
-class Application(AbstractApplication):
-    """A registered client."""
+class AbstractApplication(dot_models.AbstractApplication):
+    """A registered client; subclass it to add fields (docs/extending.rst)."""
 
     # Replaced by `grant_types`, which can hold several.
     authorization_grant_type = None  # type: ignore[assignment]
@@ -252,8 +254,8 @@ class Application(AbstractApplication):
 
     objects = ApplicationManager()
 
-    class Meta(AbstractApplication.Meta):
-        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+    class Meta(dot_models.AbstractApplication.Meta):
+        abstract = True
         verbose_name = _("application")
 
     plaintext_client_secret: str | None = None
@@ -414,3 +416,10 @@ class Application(AbstractApplication):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class Application(AbstractApplication):
+    """A registered client (``OAUTH_PROVIDER["APPLICATION_MODEL"]`` names another)."""
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"

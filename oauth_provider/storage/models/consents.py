@@ -11,10 +11,10 @@ from oauth2_provider.settings import oauth2_settings
 
 from ...core.scopes import parse_scope
 
-__all__ = ["Consent"]
+__all__ = ["AbstractConsent", "Consent"]
 
 
-class Consent(models.Model):
+class AbstractConsent(models.Model):
     """One row per owner and client; ``revoked`` set means the owner must be asked again."""
 
     user = models.ForeignKey(
@@ -35,9 +35,10 @@ class Consent(models.Model):
     revoked = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked"))
 
     class Meta:
+        abstract = True
         verbose_name = _("consent")
         constraints = [
-            models.UniqueConstraint(fields=["user", "application"], name="oauth_provider_one_consent")
+            models.UniqueConstraint(fields=["user", "application"], name="%(app_label)s_one_%(class)s")
         ]
 
     def __str__(self) -> str:
@@ -50,3 +51,10 @@ class Consent(models.Model):
     def covers(self, scopes: Iterable[str]) -> bool:
         """True if the owner already approved every scope in ``scopes`` and has not revoked."""
         return self.revoked is None and set(scopes) <= set(self.scope_list)
+
+
+class Consent(AbstractConsent):
+    """The default consent model (``OAUTH_PROVIDER["CONSENT_MODEL"]`` names another)."""
+
+    class Meta(AbstractConsent.Meta):
+        swappable = "OAUTH_PROVIDER_CONSENT_MODEL"

@@ -6,12 +6,12 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from oauth2_provider.models import AbstractGrant
+from oauth2_provider import models as dot_models
 
-__all__ = ["Grant"]
+__all__ = ["AbstractGrant", "Grant"]
 
 
-class Grant(AbstractGrant):
+class AbstractGrant(dot_models.AbstractGrant):
     """An authorization code. ``code`` holds the SHA-256 of the code, never the code."""
 
     consumed = models.DateTimeField(
@@ -47,10 +47,17 @@ class Grant(AbstractGrant):
         verbose_name=_("login time"),
     )
 
-    class Meta(AbstractGrant.Meta):
-        swappable = "OAUTH2_PROVIDER_GRANT_MODEL"
+    class Meta(dot_models.AbstractGrant.Meta):
+        abstract = True
         verbose_name = _("authorization code")
         indexes = [
             # A nonce is accepted once per client (docs/oidc.rst, "Nonces").
-            models.Index(fields=["application", "nonce"], name="oauth_provider_grant_nonce"),
+            models.Index(fields=["application", "nonce"], name="%(app_label)s_%(class)s_nonce"),
         ]
+
+
+class Grant(AbstractGrant):
+    """An authorization code (``OAUTH_PROVIDER["GRANT_MODEL"]`` names another model)."""
+
+    class Meta(AbstractGrant.Meta):
+        swappable = "OAUTH2_PROVIDER_GRANT_MODEL"

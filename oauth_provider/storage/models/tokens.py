@@ -7,12 +7,19 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from oauth2_provider.models import AbstractAccessToken, AbstractIDToken, AbstractRefreshToken
+from oauth2_provider import models as dot_models
 
-__all__ = ["AccessToken", "IDToken", "RefreshToken"]
+__all__ = [
+    "AbstractAccessToken",
+    "AbstractIDToken",
+    "AbstractRefreshToken",
+    "AccessToken",
+    "IDToken",
+    "RefreshToken",
+]
 
 
-class AccessToken(AbstractAccessToken):
+class AbstractAccessToken(dot_models.AbstractAccessToken):
     """An access token (RFC 6749 §1.4). ``token`` is blank; ``token_checksum`` is the lookup key."""
 
     resource = models.TextField(
@@ -64,12 +71,19 @@ class AccessToken(AbstractAccessToken):
         verbose_name=_("actor"),
     )
 
-    class Meta(AbstractAccessToken.Meta):
-        swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
+    class Meta(dot_models.AbstractAccessToken.Meta):
+        abstract = True
         verbose_name = _("access token")
 
 
-class RefreshToken(AbstractRefreshToken):
+class AccessToken(AbstractAccessToken):
+    """An access token (``OAUTH_PROVIDER["ACCESS_TOKEN_MODEL"]`` names another model)."""
+
+    class Meta(AbstractAccessToken.Meta):
+        swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
+
+
+class AbstractRefreshToken(dot_models.AbstractRefreshToken):
     """A refresh token (RFC 6749 §1.5), rotated on every use."""
 
     scope = models.TextField(
@@ -107,12 +121,19 @@ class RefreshToken(AbstractRefreshToken):
         verbose_name=_("family started"),
     )
 
-    class Meta(AbstractRefreshToken.Meta):
-        swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"
+    class Meta(dot_models.AbstractRefreshToken.Meta):
+        abstract = True
         verbose_name = _("refresh token")
 
 
-class IDToken(AbstractIDToken):
+class RefreshToken(AbstractRefreshToken):
+    """A refresh token (``OAUTH_PROVIDER["REFRESH_TOKEN_MODEL"]`` names another model)."""
+
+    class Meta(AbstractRefreshToken.Meta):
+        swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"
+
+
+class AbstractIDToken(dot_models.AbstractIDToken):
     """An ID token issued (OpenID Connect Core §2): its ``jti``, owner, client and key; never
     the token itself."""
 
@@ -125,6 +146,13 @@ class IDToken(AbstractIDToken):
         verbose_name=_("key id"),
     )
 
+    class Meta(dot_models.AbstractIDToken.Meta):
+        abstract = True
+        verbose_name = _("ID token")
+
+
+class IDToken(AbstractIDToken):
+    """An ID token record (``OAUTH_PROVIDER["ID_TOKEN_MODEL"]`` names another model)."""
+
     class Meta(AbstractIDToken.Meta):
         swappable = "OAUTH2_PROVIDER_ID_TOKEN_MODEL"
-        verbose_name = _("ID token")

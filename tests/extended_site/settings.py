@@ -1,0 +1,11 @@
+"""The test settings with the site's own models (docs/extending.rst)."""
+
+from tests.settings import *  # noqa: F403
+from tests.settings import INSTALLED_APPS, OAUTH_PROVIDER
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.extended_site"]
+OAUTH_PROVIDER = {
+    **OAUTH_PROVIDER,
+    "APPLICATION_MODEL": "extended_site.PartnerApplication",
+    "CONSENT_MODEL": "extended_site.PartnerConsent",
+}
