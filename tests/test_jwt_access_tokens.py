@@ -424,6 +424,16 @@ def test_a_token_for_another_audience_is_refused(flow, jwt_site, jwt_client):
     assert call(token).status_code == 200
 
 
+def test_a_single_audience_setting_is_one_uri_not_its_characters(flow, jwt_site, jwt_client):
+    jwt_client.access_token_audience = API
+    jwt_client.save()
+    token = flow.client_credentials(jwt_client).json()["access_token"]
+    jwt_site.OAUTH_PROVIDER = {**jwt_site.OAUTH_PROVIDER, "RESOURCE_SERVER_AUDIENCE": API}
+    assert call(token).status_code == 200
+    jwt_site.OAUTH_PROVIDER = {**jwt_site.OAUTH_PROVIDER, "RESOURCE_SERVER_AUDIENCE": "h"}
+    refused(token, "another audience")
+
+
 def test_the_audience_can_be_given_per_call(flow, jwt_site, jwt_client):
     from oauth_provider.core.errors import InvalidToken
     from oauth_provider.resource import validate_access_token
