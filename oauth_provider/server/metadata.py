@@ -16,7 +16,7 @@ from ..core.issuer import absolute_url, issuer
 from ..core.scopes import known_scopes
 from ..settings import provider_settings
 
-__all__ = ["metadata", "openid_metadata", "registration_metadata"]
+__all__ = ["metadata", "openid_metadata", "optional_metadata", "registration_metadata"]
 
 
 def metadata(request: HttpRequest) -> dict[str, Any]:
@@ -27,32 +27,30 @@ def metadata(request: HttpRequest) -> dict[str, Any]:
         return absolute_url(request, path)
 
     grant_types = list(provider_settings.GRANT_TYPES)
-    return (
-        {
-            "issuer": issuer(request),
-            "authorization_endpoint": url(reverse("oauth_provider:authorize")),
-            "token_endpoint": url(reverse("oauth_provider:token")),
-            "revocation_endpoint": url(reverse("oauth_provider:revoke")),
-            "introspection_endpoint": url(reverse("oauth_provider:introspect")),
-            "scopes_supported": list(known_scopes()),
-            "response_types_supported": supported_response_types(grant_types),
-            "response_modes_supported": ["query", "fragment"],
-            "grant_types_supported": grant_types,
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-            "revocation_endpoint_auth_methods_supported": [
-                "client_secret_basic",
-                "client_secret_post",
-                "none",
-            ],
-            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "code_challenge_methods_supported": ["S256", "plain"]
-            if provider_settings.PKCE_PLAIN_ALLOWED
-            else ["S256"],
-            "authorization_response_iss_parameter_supported": True,
-        }
-        | registration_metadata(request)
-        | (openid_metadata(request) if provider_settings.OIDC_ENABLED else {})
-    )
+    return {
+        "issuer": issuer(request),
+        "authorization_endpoint": url(reverse("oauth_provider:authorize")),
+        "token_endpoint": url(reverse("oauth_provider:token")),
+        "revocation_endpoint": url(reverse("oauth_provider:revoke")),
+        "introspection_endpoint": url(reverse("oauth_provider:introspect")),
+        "scopes_supported": list(known_scopes()),
+        "response_types_supported": supported_response_types(grant_types),
+        "response_modes_supported": ["query", "fragment"],
+        "grant_types_supported": grant_types,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256", "plain"]
+        if provider_settings.PKCE_PLAIN_ALLOWED
+        else ["S256"],
+        "authorization_response_iss_parameter_supported": True,
+    } | optional_metadata(request)
+
+
+def optional_metadata(request: HttpRequest) -> dict[str, Any]:
+    """The members of the features a site turns on: registration, then OpenID Connect."""
+    openid = openid_metadata(request) if provider_settings.OIDC_ENABLED else {}
+    return registration_metadata(request) | openid
 
 
 def registration_metadata(request: HttpRequest) -> dict[str, Any]:
