@@ -88,7 +88,7 @@ test-sqlite: venv
 # SQLite run only.
 SQLITE_ONLY := --ignore=tests/test_sqlite_concurrency.py
 VARIANT_RUN := -m 'not browser and not quickstart and not fleet' --ignore=tests/test_demo_walkthrough.py \
-	--ignore=tests/test_demo_schemathesis.py $(SQLITE_ONLY)
+	--ignore=tests/test_demo_schemathesis.py --ignore=tests/test_mcp.py $(SQLITE_ONLY)
 
 # Unreachable PostgreSQL fails the build in CI (CI set) and is skipped locally.
 # The browser tests (marker "browser") run on SQLite only: they test pages, not the database;

@@ -147,6 +147,8 @@ def test_create_a_confidential_client_with_every_option(sent):
         "grant_types": ["authorization_code", "refresh_token"],
         "redirect_uris": ["https://bookings.example/callback", "http://127.0.0.1/callback"],
         "allowed_scopes": ["read", "bookings:read"],
+        "allowed_resources": [],
+        "registration_source": "manual",
         "skip_authorization": True,
         "can_introspect_any_token": True,
         "is_active": True,
@@ -882,3 +884,19 @@ def test_delete_in_batches_reports_each_batch(confidential_client, owner):
 def test_delete_in_batches_refuses_an_empty_batch():
     with pytest.raises(ValueError):
         maintenance.delete_in_batches(AccessToken.objects.all(), 0)
+
+
+@pytest.mark.django_db
+def test_create_client_takes_resources_rfc8707(settings):
+    settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "RESOURCES": ["https://api.example/mcp"]}
+    output, _ = run(
+        "oauth_provider_create_client", "--name", "Agent", "--client-type", "public",
+        "--redirect-uri", "http://127.0.0.1/cb", "--resource", "https://api.example/mcp",
+    )  # fmt: skip
+    assert output["allowed_resources"] == ["https://api.example/mcp"]
+    assert Application.objects.get().allowed_resources == "https://api.example/mcp"
+    message = fails(
+        "oauth_provider_create_client", "--name", "Agent 2", "--client-type", "public",
+        "--redirect-uri", "http://127.0.0.1/cb", "--resource", "https://elsewhere.example/",
+    )  # fmt: skip
+    assert "allowed_resources: https://elsewhere.example/ is not in OAUTH_PROVIDER['RESOURCES']" in message

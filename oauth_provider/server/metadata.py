@@ -21,6 +21,7 @@ __all__ = [
     "dpop_metadata",
     "metadata",
     "openid_metadata",
+    "optional_metadata",
     "par_metadata",
     "registration_metadata",
 ]
@@ -34,31 +35,33 @@ def metadata(request: HttpRequest) -> dict[str, Any]:
         return absolute_url(request, path)
 
     grant_types = list(provider_settings.GRANT_TYPES)
+    return {
+        "issuer": issuer(request),
+        "authorization_endpoint": url(reverse("oauth_provider:authorize")),
+        "token_endpoint": url(reverse("oauth_provider:token")),
+        "revocation_endpoint": url(reverse("oauth_provider:revoke")),
+        "introspection_endpoint": url(reverse("oauth_provider:introspect")),
+        "scopes_supported": list(known_scopes()),
+        "response_types_supported": supported_response_types(grant_types),
+        "response_modes_supported": ["query", "fragment"],
+        "grant_types_supported": grant_types,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256", "plain"]
+        if provider_settings.PKCE_PLAIN_ALLOWED
+        else ["S256"],
+        "authorization_response_iss_parameter_supported": True,
+    } | optional_metadata(request)
+
+
+def optional_metadata(request: HttpRequest) -> dict[str, Any]:
+    """The members of the features a site turns on: registration, OpenID Connect, the
+    device grant, pushed authorization requests and DPoP."""
+    openid = openid_metadata(request) if provider_settings.OIDC_ENABLED else {}
     return (
-        {
-            "issuer": issuer(request),
-            "authorization_endpoint": url(reverse("oauth_provider:authorize")),
-            "token_endpoint": url(reverse("oauth_provider:token")),
-            "revocation_endpoint": url(reverse("oauth_provider:revoke")),
-            "introspection_endpoint": url(reverse("oauth_provider:introspect")),
-            "scopes_supported": list(known_scopes()),
-            "response_types_supported": supported_response_types(grant_types),
-            "response_modes_supported": ["query", "fragment"],
-            "grant_types_supported": grant_types,
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-            "revocation_endpoint_auth_methods_supported": [
-                "client_secret_basic",
-                "client_secret_post",
-                "none",
-            ],
-            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "code_challenge_methods_supported": ["S256", "plain"]
-            if provider_settings.PKCE_PLAIN_ALLOWED
-            else ["S256"],
-            "authorization_response_iss_parameter_supported": True,
-        }
-        | registration_metadata(request)
-        | (openid_metadata(request) if provider_settings.OIDC_ENABLED else {})
+        registration_metadata(request)
+        | openid
         | device_metadata(request)
         | par_metadata(request)
         | dpop_metadata()

@@ -33,6 +33,7 @@ LIST_FIELDS = {
     "grant_type": "grant_types",
     "redirect_uri": "redirect_uris",
     "scope": "allowed_scopes",
+    "resource": "allowed_resources",
     "allowed_origin": "allowed_origins",
     "post_logout_redirect_uri": "post_logout_redirect_uris",
     "access_token_audience": "access_token_audience",
@@ -62,6 +63,8 @@ def describe(application: Any) -> dict[str, Any]:
         "grant_types": application.grant_type_list,
         "redirect_uris": application.redirect_uri_list,
         "allowed_scopes": application.allowed_scope_list,
+        "allowed_resources": application.allowed_resource_list,
+        "registration_source": application.registration_source,
         "skip_authorization": application.skip_authorization,
         "can_introspect_any_token": application.can_introspect_any_token,
         "is_active": application.is_active,
@@ -126,6 +129,12 @@ class Command(BaseCommand):
             "--scope",
             action="append",
             help="A scope the client may request; repeat for several. None means every scope.",
+        )
+        parser.add_argument(
+            "--resource",
+            action="append",
+            help="A resource (RFC 8707) the client may get tokens for, from RESOURCES; repeat for "
+            "several. None means every one.",
         )
         parser.add_argument(
             "--allowed-origin", action="append", help="An origin allowed to call the token endpoint (CORS)."
