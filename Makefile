@@ -113,6 +113,7 @@ test-postgres: venv
 test-django42: venv
 	$(BIN)/tox -e py311-django42-sqlite -- -m 'not browser and not postgres and not fleet' \
 		--ignore=tests/browser --ignore=tests/test_demo_walkthrough.py --ignore=tests/test_demo_schemathesis.py \
+		--ignore=tests/test_mcp.py \
 		$(SQLITE_ONLY) $(PYTEST_ARGS)
 
 # The browser tests drive Debian's chromium through Playwright; Playwright's own browser

@@ -187,6 +187,17 @@ SCENARIOS = [
         package_only=True,
     ),
     Scenario(
+        "protected_get_jwt",
+        "the same DRF GET with a JWT access token (RFC 9068) of a pool, verified by its signature "
+        "(RESOURCE_SERVER_JWT on): no query, no call",
+        url="protected",
+        method="GET",
+        cycle="jwt_bearer",
+        bearer=True,
+        expect="message",
+        package_only=True,
+    ),
+    Scenario(
         "floor",
         "the open GET plus one raw SELECT by the token's checksum (unique index), same tokens",
         url="floor",
@@ -242,6 +253,7 @@ TARGETS = [
         ("client_credentials", PACKAGE),
         0.5,
     ),
+    Target("protected GET JWT / open GET", ("protected_get_jwt", PACKAGE), ("open_get", PACKAGE), 0.95),
     Target("protected GET / open GET", ("protected_get", PACKAGE), ("open_get", PACKAGE), None),
     Target("protected GET cached / open GET", ("protected_get_cached", PACKAGE), ("open_get", PACKAGE), None),
     Target("floor / open GET", ("floor", PACKAGE), ("open_get", PACKAGE), None),
@@ -493,7 +505,9 @@ class SiteUnderTest:
         request = urllib.request.Request(
             self.servers[scenario.server].base_url + manifest["urls"][scenario.url],
             data=body.encode() if scenario.method == "POST" else None,
-            headers=scenario.headers(manifest, manifest["access_token"]),
+            headers=scenario.headers(
+                manifest, manifest.get("check_tokens", {}).get(scenario.cycle, manifest["access_token"])
+            ),
             method=scenario.method,
         )
         try:

@@ -14,6 +14,8 @@ from .core.claims import OPENID_SCOPE
 from .core.grant_types import LEGACY_GRANT_TYPES, GrantType
 from .core.issuer import issuer_problem, normalized_issuer
 from .core.jose import ALGORITHMS
+from .core.jwt_access_tokens import audience_error
+from .core.redirect_uris import redirect_uri_error
 from .core.scopes import invalid_scope_tokens
 from .server.configuration import conflicting_settings
 from .settings import provider_settings
@@ -93,6 +95,9 @@ def check_scopes_and_grants(app_configs: Any, **kwargs: Any) -> list:
 
 @register()
 def check_middleware(app_configs: Any, **kwargs: Any) -> list:
+    if provider_settings.RESOURCE_SERVER_JWKS_URL:
+        # A separate resource server (docs/jwt.rst) serves no authorization endpoint.
+        return []
     return [
         Error(f"{path} is not in MIDDLEWARE, so {why}.", hint=f"Add {path!r} to MIDDLEWARE.", id=check_id)
         for path, check_id, why in REQUIRED_MIDDLEWARE
@@ -410,6 +415,141 @@ def check_metrics(app_configs: Any, **kwargs: Any) -> list:
     ]
 
 
+def _audience_problems(name: str) -> list[str]:
+    value = getattr(provider_settings, name)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not value:
+        return [f"OAUTH_PROVIDER[{name!r}] must be a URI, a non-empty list of URIs, or None."]
+    errors = (audience_error(str(uri)) for uri in value)
+    return [f"OAUTH_PROVIDER[{name!r}]: {error}" for error in errors if error]
+
+
+@register(Tags.security)
+def check_jwt_access_tokens(app_configs: Any, **kwargs: Any) -> list:
+    """JWT access tokens (docs/jwt.rst): what the issuer and the resource servers need."""
+    problems: list[Any] = []
+    jwt_on = provider_settings.RESOURCE_SERVER_JWT
+    if jwt_on and not (provider_settings.RESOURCE_SERVER_JWT_ISSUER or provider_settings.ISSUER):
+        problems.append(
+            Error(
+                "RESOURCE_SERVER_JWT is on, but the issuer that JWT access tokens must name is unknown.",
+                hint="Set OAUTH_PROVIDER['RESOURCE_SERVER_JWT_ISSUER'] (or 'ISSUER' on the authorization "
+                "server's own site) to the authorization server's issuer identifier.",
+                id="oauth_provider.E020",
+            )
+        )
+    # RESOURCE_SERVER_AUDIENCE is checked with the resource indicators (E051).
+    messages = _audience_problems("JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE")
+    unknown = [alg for alg in provider_settings.RESOURCE_SERVER_JWT_ALGORITHMS or [] if alg not in ALGORITHMS]
+    if unknown:
+        messages.append(f"OAUTH_PROVIDER['RESOURCE_SERVER_JWT_ALGORITHMS'] has unsupported {unknown}.")
+    for message in messages:
+        problems.append(
+            Error(
+                message,
+                hint=f"Audiences are absolute URIs without a fragment (RFC 8707 §2); algorithms are "
+                f"among {', '.join(ALGORITHMS)}.",
+                id="oauth_provider.E021",
+            )
+        )
+    alias = provider_settings.JWT_DENYLIST_CACHE_ALIAS
+    if alias and alias not in settings.CACHES:
+        problems.append(
+            Error(
+                f"OAUTH_PROVIDER['JWT_DENYLIST_CACHE_ALIAS'] is {alias!r}, which is not in CACHES.",
+                hint="Name a cache shared by the authorization server and the resource servers (Redis).",
+                id="oauth_provider.E022",
+            )
+        )
+    url = provider_settings.RESOURCE_SERVER_JWKS_URL
+    if jwt_on and url and redirect_uri_error(str(url), ["https"], True):
+        problems.append(
+            Warning(
+                f"RESOURCE_SERVER_JWKS_URL {str(url)[:100]!r} is not an https URL: whoever can change "
+                "the keys in transit can sign access tokens for this resource server.",
+                hint="Use the authorization server's https jwks_uri (http only on loopback).",
+                id="oauth_provider.W020",
+            )
+        )
+    return problems
+
+
+@register(Tags.security, deploy=True)
+def check_jwt_lifetime(app_configs: Any, **kwargs: Any) -> list:
+    """A long-lived JWT access token without the denylist cannot be revoked in time."""
+    lifetime = int(provider_settings.JWT_ACCESS_TOKEN_EXPIRE_SECONDS)
+    if lifetime <= 900 or provider_settings.JWT_DENYLIST_CACHE_ALIAS:
+        return []
+    return [
+        Warning(
+            f"JWT_ACCESS_TOKEN_EXPIRE_SECONDS is {lifetime}: a revoked JWT access token stays usable at "
+            "resource servers that long.",
+            hint="Keep it at 900 or less (default 300), or set OAUTH_PROVIDER['JWT_DENYLIST_CACHE_ALIAS'].",
+            id="oauth_provider.W021",
+        )
+    ]
+
+
+def _resource_problems() -> list[tuple[str, str]]:
+    """(setting, problem) for each malformed resource identifier (RFC 8707 §2)."""
+    from .core.resources import resource_uri_problem
+
+    found: list[tuple[str, str]] = []
+    resources = provider_settings.RESOURCES
+    if not isinstance(resources, (list, tuple)) or not all(isinstance(r, str) for r in resources):
+        return [("RESOURCES", "RESOURCES must be a list of URIs.")]
+    for resource in resources:
+        problem = resource_uri_problem(resource)
+        if problem:
+            found.append(("RESOURCES", problem))
+    audience = provider_settings.RESOURCE_SERVER_AUDIENCE
+    if audience is not None:
+        audiences = [audience] if isinstance(audience, str) else audience
+        if not isinstance(audiences, (list, tuple)) or not audiences:
+            found.append(("RESOURCE_SERVER_AUDIENCE", "It must be a URI or a non-empty list of URIs."))
+        else:
+            for value in audiences:
+                problem = resource_uri_problem(value) if isinstance(value, str) else "It must be a URI."
+                if problem:
+                    found.append(("RESOURCE_SERVER_AUDIENCE", problem))
+    return found
+
+
+# (condition, message, hint, id) for dynamic registration and client metadata documents.
+def _registration_rules() -> list[tuple[bool, str, str, str]]:
+    from .server.registration import MODES
+
+    mode = provider_settings.DYNAMIC_REGISTRATION
+    grant_types = provider_settings.REGISTRATION_GRANT_TYPES
+    outside = [g for g in grant_types if g not in provider_settings.GRANT_TYPES or g in LEGACY_GRANT_TYPES]
+    return [
+        (
+            mode is not None and mode not in MODES,
+            f"OAUTH_PROVIDER['DYNAMIC_REGISTRATION'] is {mode!r}.",
+            f"Set it to None (off) or one of: {', '.join(repr(m) for m in MODES)}.",
+            "oauth_provider.E052",
+        ),
+        (
+            bool(outside),
+            f"OAUTH_PROVIDER['REGISTRATION_GRANT_TYPES'] names {', '.join(map(str, outside))}, which "
+            "self-registered clients cannot use (not in GRANT_TYPES, or a legacy grant).",
+            "List only grant types from GRANT_TYPES, without password and implicit.",
+            "oauth_provider.E053",
+        ),
+        (
+            bool(provider_settings.CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE_ADDRESSES)
+            and not settings.DEBUG,
+            "OAUTH_PROVIDER['CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE_ADDRESSES'] is on outside DEBUG: any "
+            "client can make this server fetch URLs on its private network.",
+            "Turn it off; it is for development only.",
+            "oauth_provider.W050",
+        ),
+    ]
+
+
 #: (setting, largest sensible value, why) for the device grant, checked with --deploy.
 DEVICE_GRANT_LIMITS = (
     ("DEVICE_CODE_EXPIRE_SECONDS", 1800, "a user code that lives longer can be guessed for longer."),
@@ -457,6 +597,25 @@ def check_client_lifetimes(app_configs: Any, databases: Any = None, **kwargs: An
             id="oauth_provider.W031",
         )
     ]
+
+
+@register(Tags.security)
+def check_resources_and_registration(app_configs: Any, **kwargs: Any) -> list:
+    """Resource indicators (RFC 8707), dynamic registration (RFC 7591), client ID metadata documents."""
+    problems: list = [
+        Error(
+            f"OAUTH_PROVIDER[{setting!r}]: {problem}",
+            hint="Resource identifiers are absolute URIs with a host and no fragment, e.g. "
+            "'https://api.example.com/mcp' (RFC 8707 §2).",
+            id="oauth_provider.E050" if setting == "RESOURCES" else "oauth_provider.E051",
+        )
+        for setting, problem in _resource_problems()
+    ]
+    for failed, message, hint, check_id in _registration_rules():
+        if failed:
+            kind = Warning if ".W" in check_id else Error
+            problems.append(kind(message, hint=hint, id=check_id))
+    return problems
 
 
 @register(Tags.security)

@@ -71,8 +71,40 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_LOG_MODEL": False,
     # Hostile-input limits: longer parameters are rejected with invalid_request.
     "MAX_PARAMETER_LENGTH": 2048,
+    # Resource indicators (RFC 8707): the resource URIs this server issues tokens for. A
+    # `resource` on an authorization or token request naming any other is invalid_target;
+    # empty: no request may name one.
+    "RESOURCES": [],
     # Resource servers (RFC 6750).
     "RESOURCE_SERVER_REALM": "api",
+    # This resource server's identifier, or a list of them (RFC 8707, RFC 9728 §2 `resource`):
+    # when set, a token must name one in its audience, and 401 challenges carry
+    # `resource_metadata` (RFC 9728 §5.1). A view can set its own (`audience=`). None: opaque
+    # tokens for any audience are accepted; a JWT access token must name the issuer.
+    "RESOURCE_SERVER_AUDIENCE": None,
+    # The authorization servers the protected resource metadata names (RFC 9728 §2);
+    # empty: this site's own issuer.
+    "RESOURCE_SERVER_AUTHORIZATION_SERVERS": [],
+    # Dynamic client registration (RFC 7591, docs/registration.rst). None: off; "open":
+    # anyone may register; "initial_access_token": only with a token an operator issued.
+    "DYNAMIC_REGISTRATION": None,
+    # What a registered client may ask for: grant types (a subset of GRANT_TYPES), scopes
+    # (None: every scope in SCOPES) and whether it may be confidential (get a secret).
+    "REGISTRATION_GRANT_TYPES": ["authorization_code", "refresh_token"],
+    "REGISTRATION_SCOPES": None,
+    "REGISTRATION_CONFIDENTIAL_CLIENTS": True,
+    # Client ID metadata documents (docs/registration.rst): a client_id that is an https
+    # URL is resolved by fetching that document. Off by default.
+    "CLIENT_ID_METADATA_DOCUMENTS": False,
+    # The fetch's limits: size, time, and how long a document is kept when its
+    # Cache-Control says nothing (clamped to the minimum and maximum).
+    "CLIENT_ID_METADATA_DOCUMENT_MAX_BYTES": 5120,
+    "CLIENT_ID_METADATA_DOCUMENT_TIMEOUT_SECONDS": 3,
+    "CLIENT_ID_METADATA_DOCUMENT_MIN_CACHE_SECONDS": 60,
+    "CLIENT_ID_METADATA_DOCUMENT_MAX_CACHE_SECONDS": 24 * 3600,
+    # Development only: let documents be fetched from private, loopback and link-local
+    # addresses, and over plain http on loopback. Never on a public server (SSRF).
+    "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE_ADDRESSES": False,
     # RFC 6750 §2.2: also accept a token in a form-encoded body (never in the query).
     "ACCESS_TOKEN_IN_BODY": False,
     # Keep a validated access token's row in this process for up to this many seconds
@@ -139,6 +171,8 @@ DEFAULTS: dict[str, Any] = {
         "authorize": "120/minute",
         "revoke": "300/minute",
         "introspect": "1200/minute",
+        # Dynamic client registration (RFC 7591), per client IP only.
+        "register": "20/hour",
         "device_authorization": "60/minute",
         "pushed_authorization_request": "300/minute",
     },
@@ -188,6 +222,32 @@ DEFAULTS: dict[str, Any] = {
     "SIGNING_KEY_CACHE_SECONDS": 30,
     # Cache-Control max-age of the JWKS document.
     "JWKS_MAX_AGE_SECONDS": 3600,
+    # JWT access tokens (RFC 9068, docs/jwt.rst), issued to the clients whose access token
+    # format is "jwt". Short-lived: a resource server accepts one until it expires, unless
+    # it consults the denylist.
+    "JWT_ACCESS_TOKEN_EXPIRE_SECONDS": 300,
+    # Their aud when neither the request (RFC 8707 resource) nor the client names one: a
+    # list of URIs; None: this server's issuer identifier.
+    "JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE": None,
+    # The Django cache (alias) shared with resource servers that holds the jti of revoked JWT
+    # access tokens until they expire; None: no denylist.
+    "JWT_DENYLIST_CACHE_ALIAS": None,
+    # Resource servers: accept JWT access tokens by their signature, without a query or a call.
+    "RESOURCE_SERVER_JWT": False,
+    # The iss they must carry; None: ISSUER.
+    "RESOURCE_SERVER_JWT_ISSUER": None,
+    # Where the authorization server publishes its keys (its jwks_uri); None: this site's
+    # own signing keys (the resource server is the authorization server's site).
+    "RESOURCE_SERVER_JWKS_URL": None,
+    # The algorithms accepted (pinned, RFC 8725 §3.1); None: SIGNING_ALGORITHMS.
+    "RESOURCE_SERVER_JWT_ALGORITHMS": None,
+    # Clock skew allowed on exp, nbf and iat.
+    "RESOURCE_SERVER_JWT_LEEWAY_SECONDS": 30,
+    # How long a fetched JWKS document is used; a token with an unknown kid fetches it again,
+    # at most once every JWKS_REFETCH_FLOOR_SECONDS.
+    "JWKS_CACHE_SECONDS": 300,
+    "JWKS_REFETCH_FLOOR_SECONDS": 30,
+    "JWKS_TIMEOUT_SECONDS": 5,
 }
 
 # Values that name classes or functions, imported on first access.

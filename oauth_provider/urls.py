@@ -17,6 +17,7 @@ from .server.endpoints.logout import EndSessionView
 from .server.endpoints.metadata import MetadataView
 from .server.endpoints.openid import JWKSView, OpenIDConfigurationView
 from .server.endpoints.par import PushedAuthorizationRequestView
+from .server.endpoints.registration import ClientConfigurationView, RegistrationView
 from .server.endpoints.revoke import RevokeTokenView
 from .server.endpoints.token import TokenView
 from .server.endpoints.userinfo import UserInfoView
@@ -57,6 +58,9 @@ urlpatterns = [
         name="connected_app_revoke",
     ),
     path("oauth/userinfo/", UserInfoView.as_view(), name="userinfo"),
+    # RFC 7591 and RFC 7592; 404 while DYNAMIC_REGISTRATION is off.
+    path("oauth/register/", RegistrationView.as_view(), name="register"),
+    path("oauth/register/<str:client_id>/", ClientConfigurationView.as_view(), name="register_client"),
     path("oauth/jwks/", JWKSView.as_view(), name="jwks"),
     path("oauth/logout/", EndSessionView.as_view(), name="end_session"),
     path(".well-known/oauth-authorization-server", MetadataView.as_view(), name="metadata"),

@@ -85,7 +85,7 @@ OAUTH_PROVIDER: dict[str, Any] = {
     # The suite tests every grant, the legacy ones too; a site opts in to them the same way.
     "GRANT_TYPES": ["authorization_code", "refresh_token", "client_credentials", "password", "implicit"],
 }
-# TEST_TOKEN_STORE=orm runs the suite on the ORM token store (make test-orm).
+# TEST_TOKEN_STORE=orm runs the suite on the ORM token store (make test-postgres runs it once).
 if os.environ.get("TEST_TOKEN_STORE"):
     OAUTH_PROVIDER["TOKEN_STORE"] = os.environ["TEST_TOKEN_STORE"]
 

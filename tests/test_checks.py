@@ -403,7 +403,7 @@ DEFAULT_GRANTS = {"SCOPES": {"read": "Read your data"}}
 
 
 @pytest.mark.django_db
-def test_w007_password_clients_after_the_default_left_the_legacy_grants_out(settings):
+def test_w009_password_clients_after_the_default_left_the_legacy_grants_out(settings):
     """An upgrade must not break these clients silently (docs/security.rst: changed defaults get a check)."""
     settings.OAUTH_PROVIDER = DEFAULT_GRANTS
     client = ApplicationFactory(grant_types="password refresh_token", redirect_uris="")
@@ -422,7 +422,7 @@ def test_w007_password_clients_after_the_default_left_the_legacy_grants_out(sett
 
 
 @pytest.mark.django_db
-def test_w007_one_warning_per_grant_turned_off(settings):
+def test_w009_one_warning_per_grant_turned_off(settings):
     settings.OAUTH_PROVIDER = {**DEFAULT_GRANTS, "GRANT_TYPES": ["authorization_code"]}
     ApplicationFactory(grant_types="implicit", client_type="public", client_secret="")
     ApplicationFactory(grant_types="client_credentials", redirect_uris="")
@@ -434,7 +434,7 @@ def test_w007_one_warning_per_grant_turned_off(settings):
 
 
 @pytest.mark.django_db
-def test_w007_is_silent_when_the_site_allows_the_grants_or_the_client_is_inactive(settings):
+def test_w009_is_silent_when_the_site_allows_the_grants_or_the_client_is_inactive(settings):
     ApplicationFactory(grant_types="password")
     ApplicationFactory(grant_types="authorization_code refresh_token client_credentials")
     assert check_clients_of_disabled_grants(None, databases=["default"]) == []
@@ -444,7 +444,7 @@ def test_w007_is_silent_when_the_site_allows_the_grants_or_the_client_is_inactiv
 
 
 @pytest.mark.django_db
-def test_w007_only_runs_with_database_checks(settings):
+def test_w009_only_runs_with_database_checks(settings):
     settings.OAUTH_PROVIDER = DEFAULT_GRANTS
     ApplicationFactory(grant_types="password")
     assert check_clients_of_disabled_grants(None) == []
@@ -484,7 +484,7 @@ POSTGRES = {"ENGINE": "django.db.backends.postgresql", "NAME": "site", "HOST": "
         ),
     ],
 )
-def test_w009_e008_prepared_statements_behind_a_transaction_pooler(
+def test_w012_e010_prepared_statements_behind_a_transaction_pooler(
     monkeypatch, settings, database, keeps, expected
 ):
     from oauth_provider import checks

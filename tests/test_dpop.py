@@ -425,3 +425,34 @@ def test_authlib_gets_a_dpop_token_and_calls_the_api(live_server, settings, tran
     assert answer.status_code == 200, answer.text
     stolen = requests.get(url, headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10)
     assert stolen.status_code == 401 and stolen.headers["WWW-Authenticate"].startswith("DPoP")
+
+
+# -- DPoP-bound JWT access tokens (RFC 9449 §6.1) -----------------------------------------------
+
+
+def test_a_dpop_bound_jwt_names_its_key_and_needs_its_proof_6_1(dpop_on, db, settings):
+    """A JWT access token is checked without the database: it must carry ``cnf.jkt``, or a
+    stolen one would pass as a bearer token (docs/dpop.rst, docs/jwt.rst)."""
+    from oauth_provider.storage import signing_keys
+
+    settings.OAUTH_PROVIDER = {
+        **settings.OAUTH_PROVIDER,
+        "ISSUER": "http://testserver",
+        "RESOURCE_SERVER_JWT": True,
+    }
+    signing_keys.rotate("RS256")
+    service = ApplicationFactory(
+        grant_types="client_credentials", redirect_uris="", access_token_format="jwt"
+    )
+    holder = Holder()
+    response = client_credentials(service, holder.proof())
+    assert response.status_code == 200, response.content
+    assert response.json()["token_type"] == "DPoP"
+    token = response.json()["access_token"]
+    claims = jwt.decode(token, jwk.KeySet.import_key_set(Client().get("/oauth/jwks/").json())).claims
+    assert claims["cnf"] == {"jkt": holder.jkt}
+
+    assert api(token, holder.proof("GET", API_URL, access_token=token)).status_code == 200
+    assert 'error="invalid_token"' in dpop_error(api(token, scheme="Bearer"))
+    assert 'error="invalid_dpop_proof"' in dpop_error(api(token))
+    assert api(token, Holder().proof("GET", API_URL, access_token=token)).status_code == 401

@@ -197,7 +197,7 @@ def test_off_when_the_setting_is_false(settings, flow, confidential_client, serv
     assert Client().get("/metrics").status_code == 404
 
 
-def test_w010_the_middleware_without_metrics(settings, monkeypatch):
+def test_w013_the_middleware_without_metrics(settings, monkeypatch):
     assert check_metrics(None) == []
     settings.OAUTH_PROVIDER = {**settings.OAUTH_PROVIDER, "METRICS": False}
     assert [message.id for message in check_metrics(None)] == ["oauth_provider.W013"]

@@ -158,6 +158,24 @@ def test_an_id_token_is_not_an_access_token(openid_connect, flow, confidential_c
         assert response.status_code == 401, path
 
 
+@pytest.mark.parametrize(
+    "response_type", ["id_token", "id_token token", "code id_token", "code token", "code id_token token"]
+)
+def test_the_implicit_and_hybrid_flows_are_not_offered(
+    openid_connect, flow, confidential_client, response_type
+):
+    """RFC 9700 §2.1.2: no token from the authorization endpoint, so no implicit or hybrid
+    flow (docs/oidc.rst); the refusal goes back to the registered redirect URI."""
+    response = flow.authorize(
+        **params(confidential_client, scope="openid", response_type=response_type, nonce="n-0S6")
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(CALLBACK)
+    error = query_of(response["Location"]) | query_of(response["Location"].replace("#", "?", 1))
+    assert error["error"] == "unsupported_response_type"
+    assert "code" not in error and "id_token" not in error and "access_token" not in error
+
+
 # -- prompt, max_age, nonce, id_token_hint (Core §3.1.2.1) ------------------------------------
 
 

@@ -18,6 +18,8 @@ MOVED = {
     "oauth_provider.signals": ("token_issued", "oauth_provider.core.signals"),
     "oauth_provider.clients": ("rotate_client_secret", "oauth_provider.storage.clients"),
     "oauth_provider.consent": ("record_consent", "oauth_provider.server.consent"),
+    "oauth_provider.resource_server": ("AccessTokenInfo", "oauth_provider.resource.tokens"),
+    "oauth_provider.maintenance": ("clear_expired", "oauth_provider.storage.maintenance"),
 }
 
 

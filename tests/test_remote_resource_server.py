@@ -652,3 +652,29 @@ def test_a_cache_outage_does_not_keep_a_revoked_token_alive(
     assert call("/api/scoped/", token).status_code == 200
     authorization_server.revoke(confidential_client, token)
     assert call("/api/scoped/", token).status_code == 401
+
+
+def test_remote_mode_checks_the_audience_rfc8707(stand_in, redis_cache, settings):
+    """Introspection's ``aud`` (RFC 7662 §2.2) must name this resource server when it has an audience."""
+    stand_in.answer_json(active(aud=["https://api.example/mcp", "https://reports.example/"]))
+    settings.OAUTH_PROVIDER = {
+        **settings.OAUTH_PROVIDER,
+        "RESOURCE_SERVER_AUDIENCE": "https://other.example/",
+    }
+    refused = call("/api/scoped/", "a-token-for-two-resources")
+    assert refused.status_code == 401
+    assert "another resource" in refused["WWW-Authenticate"]
+    assert (
+        'resource_metadata="https://other.example/.well-known/oauth-protected-resource"'
+        in (refused["WWW-Authenticate"])
+    )
+    settings.OAUTH_PROVIDER = {
+        **settings.OAUTH_PROVIDER,
+        "RESOURCE_SERVER_AUDIENCE": "https://reports.example/",
+    }
+    assert call("/api/scoped/", "a-token-for-two-resources").status_code == 200
+
+
+def test_a_malformed_aud_is_not_a_valid_token(stand_in, redis_cache):
+    stand_in.answer_json(active(aud=42))
+    assert call("/api/scoped/", "a-token-with-a-bad-aud").status_code == 503

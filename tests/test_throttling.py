@@ -140,6 +140,24 @@ def test_failed_introspection_authentication_counts_towards_the_lockout_2_1(flow
     assert elsewhere.status_code == 200
 
 
+def test_failed_revocation_authentication_counts_towards_the_lockout(flow, settings, limiter_cache):
+    """RFC 7009 §2.1 authenticates a confidential client; its failures count like the token
+    endpoint's, per client at an address."""
+    limits(settings, FAILED_ATTEMPTS_LIMIT=10, FAILED_ATTEMPTS_WINDOW_SECONDS=300)
+    confidential = ApplicationFactory(grant_types="client_credentials", redirect_uris="")
+    statuses = [
+        flow.post(
+            "revoke", {"token": "x"}, HTTP_AUTHORIZATION=basic_auth(confidential.client_id, f"guess-{i}")
+        ).status_code
+        for i in range(12)
+    ]
+    assert statuses == [401] * 10 + [429] * 2
+    right = basic_auth(confidential.client_id, CLIENT_SECRET)
+    assert flow.post("revoke", {"token": "x"}, HTTP_AUTHORIZATION=right).status_code == 429
+    elsewhere = flow.post("revoke", {"token": "x"}, HTTP_AUTHORIZATION=right, REMOTE_ADDR="198.51.100.4")
+    assert elsewhere.status_code == 200
+
+
 def test_guessing_from_many_addresses_is_signalled_once(flow, settings, limiter_cache):
     limits(settings, FAILED_ATTEMPTS_LIMIT=5, FAILED_ATTEMPTS_WINDOW_SECONDS=300)
     service = ApplicationFactory(grant_types="client_credentials", redirect_uris="")

@@ -3,7 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from . import api_views
+from oauth_provider.resource import protected_resource_metadata_urls
+from oauth_provider.resource.mcp import mcp_view
+
+from . import api_views, mcp_tools
 from .browser import views as browser_views
 
 router = SimpleRouter()
@@ -38,4 +41,10 @@ urlpatterns = [
     path("rp/callback", browser_views.rp_callback),
     path("rp/logged-out", browser_views.rp_logged_out),
     *router.urls,
+    # RFC 9728 metadata for a resource at /mcp (tests/test_protected_resource_metadata.py).
+    *protected_resource_metadata_urls("mcp", resource_name="Test MCP server"),
+    # An MCP server with per-tool scopes (tests/test_mcp_view.py).
+    path(
+        "mcp-test", mcp_view(mcp_tools.server, tool_scopes=mcp_tools.TOOL_SCOPES, audience=mcp_tools.AUDIENCE)
+    ),
 ]

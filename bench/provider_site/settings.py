@@ -28,7 +28,12 @@ OAUTH_PROVIDER = {
     "ISSUER": "https://auth.example.com",
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": BENCH_AUTHORIZATION_CODE_EXPIRE_SECONDS,
     "TOKEN_STORE": TOKEN_STORE,
+    # The password scenario needs the grant, which a new site leaves out (RFC 9700 §2.4).
+    "GRANT_TYPES": ["authorization_code", "refresh_token", "client_credentials", "password"],
     "ACCESS_TOKEN_CACHE_SECONDS": int(os.environ.get("BENCH_TOKEN_CACHE_SECONDS", "0")),
+    # JWT access tokens (the protected_get_jwt scenario) are verified by their signature, with
+    # this site's own keys; an opaque token is looked up as before.
+    "RESOURCE_SERVER_JWT": True,
     # As the settings reference advises for production: the counters in Redis, shared by
     # every worker, instead of each process's memory.
     "RATE_LIMIT_CACHE_ALIAS": "default",

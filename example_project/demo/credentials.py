@@ -14,6 +14,10 @@ AS_ADDR = os.environ.get("DEMO_ADDR", "127.0.0.1:8000")
 CLIENT_ADDR = os.environ.get("DEMO_CLIENT_ADDR", "127.0.0.1:8001")
 AS_URL = f"http://{AS_ADDR}"
 CLIENT_URL = f"http://{CLIENT_ADDR}"
+# The hotel API's MCP endpoint (hotels/mcp_server.py): a resource server of its own (RFC 8707),
+# which MCP clients find and register for themselves (docs/howto/mcp.rst).
+MCP_URL = f"{AS_URL}/mcp"
+MCP_SCOPES = ["bookings:read"]
 
 # username -> password, what the user is in the demo, and the name and email address the
 # partner app sees when the user signs in with Hotel Booking (OpenID Connect claims).

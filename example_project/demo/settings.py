@@ -127,6 +127,16 @@ OAUTH_PROVIDER = {
     # "Sign in with Hotel Booking" on the partner app (docs/oidc.rst). seed_demo creates the
     # first signing key; the demo users' names and email addresses are the claims.
     "OIDC_ENABLED": True,
+    # The MCP endpoint (hotels/mcp_server.py) is a resource of its own: MCP clients name it in
+    # `resource` (RFC 8707) and register themselves, by dynamic registration (RFC 7591) or a
+    # client ID metadata document, as public clients that may only read bookings.
+    "RESOURCES": [credentials.MCP_URL],
+    "DYNAMIC_REGISTRATION": "open",
+    "REGISTRATION_SCOPES": credentials.MCP_SCOPES,
+    "REGISTRATION_CONFIDENTIAL_CLIENTS": False,
+    "CLIENT_ID_METADATA_DOCUMENTS": True,
+    # Local demo only: lets a client metadata document be served from this machine.
+    "CLIENT_ID_METADATA_DOCUMENT_ALLOW_PRIVATE_ADDRESSES": DEBUG,
 }
 # The demo's hotel site runs as one process, so its per-process cache catches every replayed
 # DPoP proof (the fleet settings put the cache on Redis).
@@ -145,3 +155,16 @@ SPECTACULAR_SETTINGS = {
     "an OAuth 2.0 access token with the scopes each operation lists.",
     "VERSION": "1.0",
 }
+
+# The denylist of revoked JWT access tokens (docs/jwt.rst), shared with resource servers
+# in Redis, when DEMO_JWT_DENYLIST_REDIS_URL names one (the tests' separate resource server).
+if os.environ.get("DEMO_JWT_DENYLIST_REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "jwt_denylist": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["DEMO_JWT_DENYLIST_REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("DEMO_JWT_DENYLIST_KEY_PREFIX", ""),
+        },
+    }
+    OAUTH_PROVIDER["JWT_DENYLIST_CACHE_ALIAS"] = "jwt_denylist"

@@ -38,10 +38,16 @@ def _quoted(value: str) -> str:
 
 
 def bearer_challenge(
-    error: str | None = None, description: str | None = None, scope: str | None = None
+    error: str | None = None,
+    description: str | None = None,
+    scope: str | None = None,
+    resource_metadata: str | None = None,
 ) -> str:
-    """A ``WWW-Authenticate`` value (RFC 6750 §3)."""
+    """A ``WWW-Authenticate`` value (RFC 6750 §3), with ``resource_metadata``, the URL of
+    the protected resource metadata, when given (RFC 9728 §5.1)."""
     params = [f"realm={_quoted(provider_settings.RESOURCE_SERVER_REALM)}"]
+    if resource_metadata:
+        params.append(f"resource_metadata={_quoted(resource_metadata)}")
     if error:
         params.append(f"error={_quoted(error)}")
         if description:
@@ -51,7 +57,7 @@ def bearer_challenge(
     return "Bearer " + ", ".join(params)
 
 
-def challenge_for(error: OAuthError) -> str | None:
+def challenge_for(error: OAuthError, resource_metadata: str | None = None) -> str | None:
     """The ``WWW-Authenticate`` value that answers ``error``; ``None`` for a 5xx, which is
     not the client's to fix (RFC 6750 §3.1 names only 400, 401 and 403)."""
     if error.status_code >= 500:
@@ -59,11 +65,12 @@ def challenge_for(error: OAuthError) -> str | None:
     if isinstance(error, MissingToken):
         # RFC 6750 §3.1: no error code when the request carried no credentials; with DPoP
         # on, both schemes are offered (RFC 9449 §7.1).
-        return bearer_challenge() + (", " + dpop_challenge() if dpop_enabled() else "")
+        challenge = bearer_challenge(resource_metadata=resource_metadata)
+        return challenge + (", " + dpop_challenge() if dpop_enabled() else "")
     if error.dpop or isinstance(error, (InvalidDPoPProof, UseDPoPNonce)):
         return dpop_challenge(error.error, error.description)
     scope = " ".join(error.required) if isinstance(error, InsufficientScope) else None
-    return bearer_challenge(error.error, error.description, scope=scope)
+    return bearer_challenge(error.error, error.description, scope=scope, resource_metadata=resource_metadata)
 
 
 def presented_token(request: HttpRequest) -> tuple[str, str] | None:

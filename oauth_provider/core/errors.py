@@ -25,6 +25,10 @@ __all__ = [
     "InvalidToken",
     "MissingToken",
     "InvalidClient",
+    "InvalidClientMetadata",
+    "InvalidRedirectUri",
+    "InvalidSoftwareStatement",
+    "InvalidTarget",
     "InvalidDPoPProof",
     "InvalidGrant",
     "InvalidRequest",
@@ -199,6 +203,34 @@ class InsufficientScope(OAuthError):
         super().__init__(f"The access token lacks a required scope: {' '.join(self.required)}.")
 
 
+class InvalidTarget(OAuthError):
+    """RFC 8707 §2: a requested resource is invalid, unknown or not for this client."""
+
+    error = "invalid_target"
+    description = "The requested resource is invalid, unknown, or not available to this client."
+
+
+class InvalidRedirectUri(OAuthError):
+    """RFC 7591 §3.2.2: a redirect URI the server does not accept."""
+
+    error = "invalid_redirect_uri"
+    description = "A redirect URI is not allowed."
+
+
+class InvalidClientMetadata(OAuthError):
+    """RFC 7591 §3.2.2: a client metadata value the server does not accept."""
+
+    error = "invalid_client_metadata"
+    description = "A client metadata value is invalid or not allowed."
+
+
+class InvalidSoftwareStatement(OAuthError):
+    """RFC 7591 §3.2.2: software statements are not accepted here."""
+
+    error = "invalid_software_statement"
+    description = "The software statement is invalid."
+
+
 class AuthorizationServerUnavailable(TemporarilyUnavailable):
     """A resource server could not ask the authorization server about a token; the token
     is treated as unknown, never as valid."""
@@ -222,6 +254,10 @@ ERRORS_BY_CODE: dict[str, type[OAuthError]] = {
         TemporarilyUnavailable,
         InvalidToken,
         InsufficientScope,
+        InvalidTarget,
+        InvalidRedirectUri,
+        InvalidClientMetadata,
+        InvalidSoftwareStatement,
     )
 }
 # Codes oauthlib uses beyond RFC 6749's and RFC 6750's lists.

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('oauth_provider', '0002_openid_connect'),
+        ('oauth_provider', '0003_jwt_access_tokens'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

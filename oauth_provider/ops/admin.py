@@ -32,7 +32,14 @@ from ..server.configuration import openid_connect_enabled
 from ..settings import provider_settings
 from ..storage import signing_keys
 from ..storage.clients import disable_client, register_client, rotate_client_secret
-from ..storage.models import Application, AuditEvent, Consent, DeviceAuthorization, SigningKey
+from ..storage.models import (
+    Application,
+    AuditEvent,
+    Consent,
+    DeviceAuthorization,
+    InitialAccessToken,
+    SigningKey,
+)
 from ..storage.revocation import revoke_client_tokens, revoke_consent, revoke_token
 from . import shown_once
 
@@ -44,6 +51,7 @@ __all__ = [
     "DeviceAuthorizationAdmin",
     "GrantAdmin",
     "IDTokenAdmin",
+    "InitialAccessTokenAdmin",
     "RefreshTokenAdmin",
     "SigningKeyAdmin",
 ]
@@ -77,6 +85,7 @@ class ApplicationForm(forms.ModelForm):
             "grant_types",
             "redirect_uris",
             "allowed_scopes",
+            "allowed_resources",
             "description",
             "homepage_url",
             "logo_url",
@@ -85,6 +94,8 @@ class ApplicationForm(forms.ModelForm):
             "is_active",
             "can_introspect_any_token",
             "allowed_origins",
+            "access_token_format",
+            "access_token_audience",
             "require_pushed_authorization_requests",
             "dpop_bound_access_tokens",
             "token_exchange_audiences",
@@ -120,15 +131,32 @@ OPENID_FIELDS = ("first_party", "algorithm", "subject_type", "sector_identifier"
 
 class ApplicationAdmin(admin.ModelAdmin):
     form = ApplicationForm
-    list_display = ("name", "client_id", "client_type", "grant_type_lines", "is_active", "created_on")
-    list_filter = ("client_type", "is_active", "skip_authorization")
+    list_display = (
+        "name",
+        "client_id",
+        "type_and_source",
+        "grant_type_lines",
+        "is_active",
+        "created_on",
+    )
+    # Self-registered clients (RFC 7591, client ID metadata documents) are found, and
+    # disabled in bulk, by their registration source.
+    list_filter = ("registration_source", "client_type", "is_active", "skip_authorization")
     search_fields = ("name", "client_id")
     raw_id_fields = ("user",)
-    readonly_fields = ("created", "updated")
+    readonly_fields = ("registration_source", "created", "updated")
 
     actions = ["rotate_secret", "revoke_tokens", "disable"]
     # django-oauth-toolkit's get_absolute_url() names a URL this package does not serve.
     view_on_site = False
+
+    @admin.display(description=_("client type"), ordering="client_type")
+    def type_and_source(self, obj: Application) -> str:
+        """The client type, and how a client registered itself: dcr (RFC 7591) or cimd (a
+        client ID metadata document); nothing for clients an operator registered."""
+        if obj.registration_source in ("", "manual"):
+            return obj.get_client_type_display()
+        return f"{obj.get_client_type_display()} ({obj.registration_source})"
 
     @admin.display(description=_("grant types"), ordering="grant_types")
     def grant_type_lines(self, obj: Application) -> str:
@@ -347,6 +375,27 @@ class ConsentAdmin(admin.ModelAdmin):
         for consent in queryset.filter(revoked__isnull=True).select_related("user", "application"):
             revoke_consent(consent.user, consent.application)
         self.message_user(request, _("Consents revoked."))
+
+
+@admin.register(InitialAccessToken)
+class InitialAccessTokenAdmin(admin.ModelAdmin):
+    """Initial access tokens (RFC 7591 §3): issued by ``oauth_provider_create_initial_access_token``,
+    which shows the token once; here they are listed and revoked."""
+
+    list_display = ("pk", "description", "created", "expires", "remaining_uses", "revoked")
+    list_filter = (RevocationStatusFilter, "created")
+    search_fields = ("description",)
+    fields = ("description", "created", "expires", "remaining_uses", "revoked")
+    readonly_fields = ("created", "revoked")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke selected initial access tokens"))
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        count = queryset.filter(revoked__isnull=True).update(revoked=timezone.now())
+        self.message_user(request, ngettext("Revoked %d token.", "Revoked %d tokens.", count) % count)
 
 
 @admin.register(AuditEvent)

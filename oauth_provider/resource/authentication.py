@@ -16,7 +16,7 @@ from ..core.errors import MissingToken, OAuthError
 from ..core.upstream import django_request
 from .bearer import challenge_for
 from .tokens import AccessTokenInfo
-from .validation import authenticate_request
+from .validation import SITE_AUDIENCE, Audience, authenticate_request, resource_metadata_for
 
 __all__ = ["BearerTokenAuthentication", "as_drf_exception"]
 
@@ -28,7 +28,7 @@ class BearerErrorResponse(exceptions.APIException):
 
     def __init__(self, error: OAuthError) -> None:
         self.status_code = error.status_code
-        self.auth_header = challenge_for(error)
+        self.auth_header = challenge_for(error, resource_metadata_for())
         super().__init__(detail=error.description, code=error.error)
 
 
@@ -49,10 +49,16 @@ class BearerTokenAuthentication(BaseAuthentication):
     #: without a query. Set it to ``False`` on a subclass for views that must see every
     #: revocation at once even when the setting is on.
     use_token_cache = True
+    #: The resource identifier(s) tokens must have been issued for (RFC 8707); left as it
+    #: is, ``RESOURCE_SERVER_AUDIENCE``; ``None`` accepts any audience (a JWT access token
+    #: must still name the issuer then, RFC 9068 §4).
+    audience: Audience = SITE_AUDIENCE
 
     def authenticate(self, request: Request) -> tuple[Any, AccessTokenInfo] | None:
         try:
-            info = authenticate_request(django_request(request), use_cache=self.use_token_cache)
+            info = authenticate_request(
+                django_request(request), use_cache=self.use_token_cache, audience=self.audience
+            )
             if info is None:
                 return None
         except OAuthError as error:
@@ -61,4 +67,6 @@ class BearerTokenAuthentication(BaseAuthentication):
         return info.user, info
 
     def authenticate_header(self, request: Request) -> str | None:
-        return challenge_for(getattr(request, ERROR_ATTRIBUTE, None) or MissingToken())
+        error = getattr(request, ERROR_ATTRIBUTE, None) or MissingToken()
+        # RFC 9728 §5.1: where a client finds how to get a token for this resource.
+        return challenge_for(error, resource_metadata_for(self.audience))

@@ -29,25 +29,29 @@ from ..core.errors import InsufficientScope, MissingToken, OAuthError
 from .authentication import as_drf_exception
 from .bearer import challenge_for
 from .tokens import AccessTokenInfo
-from .validation import authenticate_request, check_scopes
+from .validation import SITE_AUDIENCE, Audience, authenticate_request, check_scopes, resource_metadata_for
 
 __all__ = ["ScopeRequiredMixin", "bearer_error_response", "require_scopes", "token_for_request"]
 
 
-def bearer_error_response(error: OAuthError) -> HttpResponse:
-    """A DRF-style ``{"detail": ...}`` body with the RFC 6750 challenge."""
+def bearer_error_response(error: OAuthError, audience: Audience = SITE_AUDIENCE) -> HttpResponse:
+    """A DRF-style ``{"detail": ...}`` body with the RFC 6750 challenge (and RFC 9728's
+    ``resource_metadata`` when an audience is expected)."""
     response = JsonResponse({"detail": error.description}, status=error.status_code)
-    challenge = challenge_for(error)
+    challenge = challenge_for(error, resource_metadata_for(audience))
     if challenge is not None:
         response["WWW-Authenticate"] = challenge
     response["Cache-Control"] = "no-store"
     return response
 
 
-def token_for_request(request: HttpRequest, scopes: list[str]) -> AccessTokenInfo:
-    """Authenticate a plain Django request's bearer token and check ``scopes``; raises an
+def token_for_request(
+    request: HttpRequest, scopes: list[str], audience: Audience = SITE_AUDIENCE
+) -> AccessTokenInfo:
+    """Authenticate a plain Django request's access token (bearer, or DPoP-bound with its
+    proof), its audience (RFC 8707) and ``scopes``; raises an
     :class:`~oauth_provider.core.errors.OAuthError` with an RFC 6750 code."""
-    info = authenticate_request(request)
+    info = authenticate_request(request, audience=audience)
     if info is None:
         raise MissingToken()
     check_scopes(info, scopes)
@@ -63,8 +67,12 @@ def _request_in(args: tuple[Any, ...]) -> Any:
     raise TypeError("require_scopes must decorate a view function or a view method taking a request.")
 
 
-def require_scopes(*scopes: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Require a bearer token carrying every scope in ``scopes``."""
+def require_scopes(
+    *scopes: str, audience: Audience = SITE_AUDIENCE
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Require a bearer token carrying every scope in ``scopes``, issued for ``audience``
+    (left out: ``RESOURCE_SERVER_AUDIENCE``; ``None``: any). On a DRF view the audience is
+    the authentication class's."""
     required = list(scopes)
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -79,9 +87,9 @@ def require_scopes(*scopes: str) -> Callable[[Callable[..., Any]], Callable[...,
                     raise as_drf_exception(InsufficientScope(required))
                 return view(*args, **kwargs)
             try:
-                token_for_request(request, required)
+                token_for_request(request, required, audience)
             except OAuthError as error:
-                return bearer_error_response(error)
+                return bearer_error_response(error, audience)
             return view(*args, **kwargs)
 
         @functools.wraps(view)
@@ -90,9 +98,9 @@ def require_scopes(*scopes: str) -> Callable[[Callable[..., Any]], Callable[...,
             # checked in a thread, as Django runs a sync view.
             request = _request_in(args)
             try:
-                await sync_to_async(token_for_request)(request, required)
+                await sync_to_async(token_for_request)(request, required, audience)
             except OAuthError as error:
-                return bearer_error_response(error)
+                return bearer_error_response(error, audience)
             return await view(*args, **kwargs)
 
         if iscoroutinefunction(view):
@@ -110,6 +118,9 @@ class ScopeRequiredMixin:
 
     required_scopes: list[str] = []
     required_scopes_by_method: dict[str, list[str]] = {}
+    #: The resource identifier tokens must have been issued for (RFC 8707); left as it is,
+    #: ``RESOURCE_SERVER_AUDIENCE``; ``None`` accepts any audience.
+    audience: Audience = SITE_AUDIENCE
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
@@ -122,9 +133,9 @@ class ScopeRequiredMixin:
         if getattr(self, "view_is_async", False):
             return self._async_dispatch(request, scopes, *args, **kwargs)
         try:
-            token_for_request(request, scopes)
+            token_for_request(request, scopes, self.audience)
         except OAuthError as error:
-            return bearer_error_response(error)
+            return bearer_error_response(error, self.audience)
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     async def _async_dispatch(
@@ -132,7 +143,7 @@ class ScopeRequiredMixin:
     ) -> Any:
         """An async view's handlers run in the event loop: the token is checked in a thread."""
         try:
-            await sync_to_async(token_for_request)(request, scopes)
+            await sync_to_async(token_for_request)(request, scopes, self.audience)
         except OAuthError as error:
-            return bearer_error_response(error)
+            return bearer_error_response(error, self.audience)
         return await super().dispatch(request, *args, **kwargs)  # type: ignore[misc]

@@ -16,6 +16,7 @@ from django.utils.functional import SimpleLazyObject
 
 from ..core.errors import InvalidToken
 from ..core.hashing import hash_token
+from ..core.resources import parse_resources
 from ..core.scopes import parse_scope
 from ..settings import provider_settings
 from ..storage import token_cache
@@ -34,6 +35,7 @@ class _Accepted:
     client_id: str
     expires: datetime
     subject: str | None
+    audience: frozenset[str]
     jkt: str | None = None
 
 
@@ -49,6 +51,7 @@ def _from_cache(entry: _Accepted) -> AccessTokenInfo:
         expires=entry.expires,
         subject=entry.subject,
         token=token,
+        audience=entry.audience,
         jkt=entry.jkt,
     )
 
@@ -81,11 +84,18 @@ def validate_locally(value: str, *, use_cache: bool = True) -> AccessTokenInfo:
         expires=expires,
         subject=found.username if has_owner else None,
         token=token,
+        audience=frozenset(parse_resources(found.resource)),
         jkt=found.jkt or None,
     )
     if use_cache:
         accepted = _Accepted(
-            Snapshot(found.instance()), info.scopes, info.client_id, expires, info.subject, info.jkt
+            Snapshot(found.instance()),
+            info.scopes,
+            info.client_id,
+            expires,
+            info.subject,
+            info.audience,
+            info.jkt,
         )
         token_cache.put(checksum, found.pk, accepted, expires.timestamp())
     return info

@@ -109,10 +109,23 @@ def _expiry(data: dict[str, Any]) -> datetime | None:
         raise _malformed("exp") from exc
 
 
+def _audience(data: dict[str, Any]) -> frozenset[str]:
+    """RFC 7662 §2.2 ``aud``: a string, or an array of strings."""
+    value = data.get("aud")
+    if value is None:
+        return frozenset()
+    if isinstance(value, str):
+        return frozenset([value])
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return frozenset(value)
+    raise _malformed("aud")
+
+
 def _check_claims(data: dict[str, Any]) -> datetime | None:
     """Raise 503 unless every claim we read has its RFC 7662 §2.2 type; returns the expiry."""
     for claim in ("scope", "client_id", "username", "token_type"):
         _optional_str(data, claim)
+    _audience(data)
     return _expiry(data)
 
 
@@ -161,6 +174,7 @@ def introspect_remotely(value: str) -> AccessTokenInfo:
         expires=expires,
         subject=username or None,
         extra=data,
+        audience=_audience(data),
         # RFC 9449 §6.2: the key a DPoP-bound token is bound to.
         jkt=_confirmation_key(data),
     )

@@ -18,12 +18,16 @@ class AccessTokenInfo:
     client_id: str
     user: Any
     expires: datetime | None
-    #: The resource owner's username; ``None`` for a client credentials token.
+    #: The resource owner's username (a JWT access token's ``sub``: the owner's id at the
+    #: authorization server); ``None`` for a client credentials token.
     subject: str | None
-    #: The local AccessToken row; ``None`` when validated by introspection.
+    #: The local AccessToken row; ``None`` when validated by introspection or as a JWT.
     token: Any = None
-    #: The introspection response, when validated by introspection.
+    #: The introspection response, or a JWT access token's verified claims.
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The resource URIs the token was issued for (RFC 8707; ``aud`` in introspection);
+    #: empty when the client named none.
+    audience: frozenset[str] = frozenset()
     #: The thumbprint of the DPoP key the token is bound to (RFC 9449 §6), or ``None``
     #: for a bearer token.
     jkt: str | None = None

@@ -1,5 +1,6 @@
-"""Validating a bearer token and its scopes: locally, or through the authorization
-server's introspection endpoint when ``INTROSPECTION_URL`` is set."""
+"""Validating a bearer token, its audience and its scopes: a JWT access token by its
+signature when ``RESOURCE_SERVER_JWT`` is on (``jwt.py``); any other token locally, or
+through the authorization server's introspection endpoint when ``INTROSPECTION_URL`` is set."""
 
 from __future__ import annotations
 
@@ -16,24 +17,81 @@ from ..core.errors import (
     OAuthError,
     ResourceInvalidDPoPProof,
 )
+from ..core.jwt_access_tokens import looks_like_jwt
+from ..core.resources import protected_resource_metadata_url
 from ..settings import provider_settings
+from .jwt import verify_jwt_access_token
 from .local import validate_locally
 from .remote import introspect_remotely
 from .tokens import AccessTokenInfo
 
-__all__ = ["authenticate_request", "check_scopes", "validate_access_token"]
+__all__ = [
+    "Audience",
+    "authenticate_request",
+    "check_audience",
+    "check_scopes",
+    "expected_audience",
+    "resource_metadata_for",
+    "validate_access_token",
+]
+
+#: ``audience=`` left out: ``RESOURCE_SERVER_AUDIENCE`` applies.
+SITE_AUDIENCE = ""
+
+#: One resource identifier, several (any one will do), ``SITE_AUDIENCE`` or ``None`` (any).
+Audience = str | Iterable[str] | None
 
 
-def validate_access_token(value: str, *, use_cache: bool = True) -> AccessTokenInfo:
+def expected_audience(audience: Audience = SITE_AUDIENCE) -> list[str] | None:
+    """The audiences a token may name to be accepted (any one will do): ``audience``, or
+    ``RESOURCE_SERVER_AUDIENCE`` when it is left out; ``None`` means any."""
+    if audience == SITE_AUDIENCE:
+        audience = provider_settings.RESOURCE_SERVER_AUDIENCE or None
+    if audience is None:
+        return None
+    return [audience] if isinstance(audience, str) else [str(value) for value in audience]
+
+
+def resource_metadata_for(audience: Audience = SITE_AUDIENCE) -> str | None:
+    """The protected resource metadata URL (RFC 9728 §3.1) of the expected audience, for the
+    ``resource_metadata`` of 401 challenges; ``None`` when no audience is expected."""
+    expected = expected_audience(audience)
+    return protected_resource_metadata_url(expected[0]) if expected else None
+
+
+def check_audience(info: AccessTokenInfo, audience: list[str] | None) -> None:
+    """Raise :class:`~oauth_provider.core.errors.InvalidToken` unless the token was issued
+    for one of ``audience`` (RFC 8707 §2; the MCP authorization spec requires the check)."""
+    if audience is None or any(value in info.audience for value in audience):
+        return
+    wanted = " ".join(audience)
+    if not info.audience:
+        raise InvalidToken(f"The access token names no resource; ask for one with resource={wanted}.")
+    raise InvalidToken(f"The access token was issued for another resource, not {wanted}.")
+
+
+def validate_access_token(
+    value: str, *, use_cache: bool = True, audience: Audience = SITE_AUDIENCE
+) -> AccessTokenInfo:
     """The access token ``value``, validated; raises :class:`~oauth_provider.core.errors.InvalidToken`
     (or ``AuthorizationServerUnavailable`` in remote mode).
 
-    Locally, a token validated in the last ``ACCESS_TOKEN_CACHE_SECONDS`` is checked
-    again without a query, unless ``use_cache`` is false.
+    ``audience``: the resource identifier(s) the token must have been issued for (RFC 8707);
+    left out, ``RESOURCE_SERVER_AUDIENCE``; ``None``, any. A JWT access token always names
+    an audience (RFC 9068 §4): with none expected here, it must name the issuer. Locally, a
+    token validated in the last ``ACCESS_TOKEN_CACHE_SECONDS`` is checked again without a
+    query, unless ``use_cache`` is false.
     """
+    expected = expected_audience(audience)
+    if provider_settings.RESOURCE_SERVER_JWT and looks_like_jwt(value):
+        # Never looked up as well: a JWT that fails here is refused (RFC 9068 §4).
+        return verify_jwt_access_token(value, audience=expected)
     if provider_settings.INTROSPECTION_URL:
-        return introspect_remotely(value)
-    return validate_locally(value, use_cache=use_cache)
+        info = introspect_remotely(value)
+    else:
+        info = validate_locally(value, use_cache=use_cache)
+    check_audience(info, expected)
+    return info
 
 
 def check_scopes(info: AccessTokenInfo, required: Iterable[str]) -> None:
@@ -44,14 +102,17 @@ def check_scopes(info: AccessTokenInfo, required: Iterable[str]) -> None:
         raise InsufficientScope(required)
 
 
-def authenticate_request(request: HttpRequest, *, use_cache: bool = True) -> AccessTokenInfo | None:
+def authenticate_request(
+    request: HttpRequest, *, use_cache: bool = True, audience: Audience = SITE_AUDIENCE
+) -> AccessTokenInfo | None:
     """The access token a request presents, validated; ``None`` when it presents none.
 
     ``Authorization: Bearer`` as RFC 6750 says, except that a DPoP-bound token is refused
     that way (RFC 9449 §7.1: it would be a stolen token used without its key). With
     ``DPOP_ENABLED``, ``Authorization: DPoP`` and a ``DPoP`` proof for this method, this URL
     and this token (``ath``), unused before and signed with the key the token is bound to
-    (RFC 9449 §4.3, §7.1). Errors are raised with their challenge's scheme.
+    (RFC 9449 §4.3, §7.1). Errors are raised with their challenge's scheme. ``audience``
+    as for :func:`validate_access_token`.
     """
     presented = presented_token(request)
     if presented is None:
@@ -59,11 +120,11 @@ def authenticate_request(request: HttpRequest, *, use_cache: bool = True) -> Acc
     scheme, value = presented
     if scheme == "dpop":
         try:
-            return _dpop_bound(request, value, use_cache)
+            return _dpop_bound(request, value, use_cache, audience)
         except OAuthError as refused:
             refused.dpop = True
             raise
-    info = validate_access_token(value, use_cache=use_cache)
+    info = validate_access_token(value, use_cache=use_cache, audience=audience)
     if info.jkt:
         downgrade = InvalidToken(
             "This access token is bound to a DPoP key: send it as 'Authorization: DPoP' with a "
@@ -74,7 +135,7 @@ def authenticate_request(request: HttpRequest, *, use_cache: bool = True) -> Acc
     return info
 
 
-def _dpop_bound(request: HttpRequest, value: str, use_cache: bool) -> AccessTokenInfo:
+def _dpop_bound(request: HttpRequest, value: str, use_cache: bool, audience: Audience) -> AccessTokenInfo:
     header = dpop.proof_header(request.META)
     if header is None:
         raise ResourceInvalidDPoPProof("A DPoP access token needs a DPoP proof header (RFC 9449 §7.1).")
@@ -89,7 +150,7 @@ def _dpop_bound(request: HttpRequest, value: str, use_cache: bool) -> AccessToke
         raise ResourceInvalidDPoPProof(exc.description) from exc
     if not dpop.remember_jti(proof, "resource_server"):
         raise ResourceInvalidDPoPProof("This DPoP proof was used before (RFC 9449 §11.1).")
-    info = validate_access_token(value, use_cache=use_cache)
+    info = validate_access_token(value, use_cache=use_cache, audience=audience)
     if info.jkt != proof.jkt:
         raise InvalidToken("The access token is not bound to the DPoP proof's key (RFC 9449 §7.1).")
     return info

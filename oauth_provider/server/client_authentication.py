@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ..core.hashing import hash_client_secret, verify_client_secret
 from ..storage.token_store import token_store
+from . import metadata_documents
 
 __all__ = [
     "ClientCredentials",
@@ -82,6 +83,12 @@ def load_client(client_id: str):
     if not client_id or "\x00" in client_id or len(client_id) > 255:
         return None
     client = token_store().client(client_id)
+    if metadata_documents.applies_to(client_id):
+        # A client ID metadata document's client: fetched when unknown or stale.
+        client = metadata_documents.resolve_client(client_id, client)
+    elif client is not None and client.registration_source == metadata_documents.CIMD:
+        # Metadata documents were turned off: their clients stop with them.
+        return None
     if client is None or not client.is_usable(None):
         return None
     return client

@@ -54,11 +54,14 @@ def generate_token(request: Any) -> str:
 
 
 def access_token_lifetime(request: Any) -> int:
-    """oauthlib accepts a callable ``expires_in``: the client's own lifetime, else the setting,
-    read per request (so tests that change it are honest)."""
+    """oauthlib accepts a callable ``expires_in``: the client's own lifetime, else
+    ``JWT_ACCESS_TOKEN_EXPIRE_SECONDS`` for a client that gets JWT access tokens, else the
+    setting, read per request (so tests that change it are honest)."""
     client = getattr(request, "client", None)
-    if client is not None and hasattr(client, "lifetime"):
+    if client is not None and getattr(client, "access_token_lifetime", None) is not None:
         return client.lifetime("access_token")
+    if getattr(client, "issues_jwt_access_tokens", False):
+        return int(provider_settings.JWT_ACCESS_TOKEN_EXPIRE_SECONDS)
     return int(provider_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
 
 
@@ -82,7 +85,9 @@ def dot_settings() -> dict[str, Any]:
             "REFRESH_TOKEN_EXPIRE_SECONDS": ps.REFRESH_TOKEN_EXPIRE_SECONDS,
             "AUTHORIZATION_CODE_EXPIRE_SECONDS": ps.AUTHORIZATION_CODE_EXPIRE_SECONDS,
             "EXTRA_SERVER_KWARGS": {"token_expires_in": access_token_lifetime},
-            "ACCESS_TOKEN_GENERATOR": "oauth_provider.server.configuration.generate_token",
+            # A JWT (RFC 9068) for the clients registered for them; refresh tokens stay opaque.
+            "ACCESS_TOKEN_GENERATOR": "oauth_provider.server.jwt_access_tokens.generate_access_token",
+            "REFRESH_TOKEN_GENERATOR": "oauth_provider.server.configuration.generate_token",
             # Its default hook serves the device grant, which is not offered.
             "OAUTH_PRE_TOKEN_VALIDATION": [],
             # RFC 9700 §4.14.2: rotate, detect reuse, no grace period.

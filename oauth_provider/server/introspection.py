@@ -9,7 +9,10 @@ from typing import Any
 from django.utils import timezone
 from oauth2_provider.models import get_refresh_token_model
 
+from ..core import jose
 from ..core.hashing import hash_token
+from ..core.jwt_access_tokens import looks_like_jwt
+from ..core.resources import parse_resources
 from ..storage.token_store import token_store
 
 __all__ = ["introspect"]
@@ -35,6 +38,10 @@ def _common(token: Any, issuer: str) -> dict[str, Any]:
         "iat": int(token.created.timestamp()),
         "iss": issuer,
     }
+    audience = parse_resources(token.resource)
+    if audience:
+        # RFC 7662 §2.2: the token's audience, the resources it was issued for (RFC 8707).
+        data["aud"] = audience[0] if len(audience) == 1 else audience
     if token.user_id is not None:
         data["sub"] = str(token.user_id)
         data["username"] = token.user.get_username()
@@ -57,7 +64,21 @@ def _access_token(value: str, client: Any, issuer: str) -> dict[str, Any] | None
         data["aud"] = token.audience
     if token.actor:
         data["act"] = json.loads(token.actor)
+    if token.jti and looks_like_jwt(value):
+        data.update(_jwt_claims(value))
     return data
+
+
+def _jwt_claims(value: str) -> dict[str, Any]:
+    """A JWT access token's ``aud``, ``jti``, ``iat`` and ``exp`` (RFC 7662 §2.2), from the
+    payload of a token this server stored: its hash matched the row, so it is the one this
+    server signed."""
+    try:
+        payload = jose.unverified_claims(value)
+    except jose.JOSEError:
+        return {}
+    # exp too: the row's expiry and the signed one may differ by the second they straddle.
+    return {name: payload[name] for name in ("aud", "jti", "iat", "exp") if name in payload}
 
 
 def _refresh_token(value: str, client: Any, issuer: str) -> dict[str, Any] | None:

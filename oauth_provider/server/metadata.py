@@ -16,7 +16,14 @@ from ..core.issuer import absolute_url, issuer
 from ..core.scopes import known_scopes
 from ..settings import provider_settings
 
-__all__ = ["device_metadata", "dpop_metadata", "metadata", "openid_metadata", "par_metadata"]
+__all__ = [
+    "device_metadata",
+    "dpop_metadata",
+    "metadata",
+    "openid_metadata",
+    "par_metadata",
+    "registration_metadata",
+]
 
 
 def metadata(request: HttpRequest) -> dict[str, Any]:
@@ -50,6 +57,7 @@ def metadata(request: HttpRequest) -> dict[str, Any]:
             else ["S256"],
             "authorization_response_iss_parameter_supported": True,
         }
+        | registration_metadata(request)
         | (openid_metadata(request) if provider_settings.OIDC_ENABLED else {})
         | device_metadata(request)
         | par_metadata(request)
@@ -84,6 +92,17 @@ def device_metadata(request: HttpRequest) -> dict[str, Any]:
     return {
         "device_authorization_endpoint": absolute_url(request, reverse("oauth_provider:device_authorization"))
     }
+
+
+def registration_metadata(request: HttpRequest) -> dict[str, Any]:
+    """RFC 8414 §2 ``registration_endpoint`` while dynamic registration is on, and the client
+    ID metadata document flag while those are on."""
+    members: dict[str, Any] = {}
+    if provider_settings.DYNAMIC_REGISTRATION:
+        members["registration_endpoint"] = absolute_url(request, reverse("oauth_provider:register"))
+    if provider_settings.CLIENT_ID_METADATA_DOCUMENTS:
+        members["client_id_metadata_document_supported"] = True
+    return members
 
 
 def openid_metadata(request: HttpRequest) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from oauthlib.openid import Server as OAuthlibOpenIDServer
 from ..core import pkce
 from ..core.grant_types import GrantType
 from ..settings import provider_settings
+from .resource_indicators import attach_resource_checks
 
 __all__ = [
     "OpenIDServer",
@@ -156,6 +157,7 @@ class Server(OmitEmptyParameters, OAuthlibServer):
         without_device_grant_unless_on(self)
         self.auth_grant.custom_validators.post_auth.append(check_pkce_challenge)
         self.auth_grant.custom_validators.post_token.append(check_pkce_downgrade)
+        attach_resource_checks(self)
 
 
 class OpenIDServer(OmitEmptyParameters, OAuthlibOpenIDServer):
@@ -175,4 +177,5 @@ class OpenIDServer(OmitEmptyParameters, OAuthlibOpenIDServer):
         for grant in (self.auth_grant, self.openid_connect_auth):
             grant.custom_validators.post_auth.append(check_pkce_challenge)
             grant.custom_validators.post_token.append(check_pkce_downgrade)
+        attach_resource_checks(self)
         self._tokens.pop("JWT", None)

@@ -18,8 +18,8 @@ from ..settings import provider_settings
 __all__ = ["charset_problem", "form_post_problem", "parameter_problem", "unparsable_problem"]
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-# RFC 8707 lets `resource` repeat; nothing we accept does.
-REPEATABLE: frozenset[str] = frozenset()
+# RFC 8707 §2 lets `resource` repeat: one per resource server the token is for.
+REPEATABLE: frozenset[str] = frozenset({"resource"})
 
 
 def parameter_problem(params: QueryDict) -> OAuthError | None:

@@ -27,8 +27,9 @@ from oauthlib.oauth2.rfc6749 import errors
 from ..core import signals
 from ..core.grant_types import LEGACY_GRANT_TYPES, RESPONSE_TYPES, GrantType, supported_response_types
 from ..core.hashing import hash_token
+from ..core.resources import join_resources
 from ..settings import provider_settings
-from ..storage import revocation, token_cache, transactions
+from ..storage import jwt_denylist, revocation, token_cache, transactions
 from ..storage.token_store import AlreadyUsed, NewTokens, token_store
 from . import client_authentication, dpop
 from .consent import owner_refusal, owner_share
@@ -178,6 +179,8 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             # OpenID Connect Core §3.1.2.1 and §2: for the ID token of the exchange.
             nonce=getattr(request, "nonce", None) or "",
             auth_time=_login_time(getattr(request, "auth_time", None)),
+            # RFC 8707: the audience of the tokens this code is exchanged for.
+            resource=join_resources(getattr(request, "resources", None) or []),
         )
 
     def _grant(self, code: str, request: Request):
@@ -351,6 +354,10 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
             source_refresh_token=previous,
             token_family=family,
             id_token=self._save_id_token_row(request),
+            # A JWT access token's jti (server/jwt_access_tokens.py), for the denylist.
+            jti=getattr(request, "access_token_jti", None) or "",
+            # RFC 8707: the token's audience, checked by resource servers (resource_indicators.py).
+            resource=join_resources(getattr(request, "resources", None) or []),
         )
         if exchange is not None:
             access_token.audience = exchange.audience
@@ -368,6 +375,8 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
                 application=request.client,
                 token_family=family,
                 scope=token["scope"] if previous is None else previous.scope,
+                # A refresh may narrow the audience of its access token, never of the family.
+                resource=access_token.resource if previous is None else previous.resource,
                 auth_time=_login_time(getattr(request, "auth_time", None)),
                 # RFC 9449 §5: a public client's refresh token is bound too.
                 jkt=key if key and not request.client.is_confidential else "",
@@ -398,6 +407,8 @@ class OAuth2Validator(OpenIDConnectHooks, DOTValidator):
         request.grant_spent = code is not None
         if previous is not None and previous.access_token_id is not None:
             token_cache.discard_access_token(previous.access_token_id)
+            if jwt_denylist.enabled():
+                revocation.deny_replaced_jwt(previous.access_token_id, now)
         if exchange is not None:
             signals.token_exchanged.send(
                 sender=type(self),

@@ -9,11 +9,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import get_application_model
+from oauth2_provider.models import get_access_token_model, get_application_model
 
 from ..core import signals
 from ..core.hashing import hash_client_secret
 from ..settings import provider_settings
+from . import jwt_denylist
 
 __all__ = [
     "create_client",
@@ -83,6 +84,11 @@ def rotate_client_secret(
 
 def disable_client(application: Any) -> None:
     """Stop the client: it can no longer authenticate, and its tokens stop working at once."""
-    type(application).objects.filter(pk=application.pk).update(is_active=False, updated=timezone.now())
+    now = timezone.now()
+    type(application).objects.filter(pk=application.pk).update(is_active=False, updated=now)
     application.is_active = False
+    if jwt_denylist.enabled():
+        # Resource servers that verify JWT access tokens on their own never see is_active.
+        live = get_access_token_model().objects.filter(application=application, expires__gt=now)
+        jwt_denylist.deny(live.exclude(jti="").values_list("jti", "expires"))
     signals.client_disabled.send(sender=type(application), application_id=application.pk)

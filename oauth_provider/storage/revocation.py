@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import router, transaction
@@ -24,11 +24,14 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
 from ..core import signals
+from ..settings import provider_settings
+from . import jwt_denylist
 from .models.consents import Consent
 from .models.devices import DeviceAuthorization
 
 __all__ = [
     "Revocation",
+    "deny_replaced_jwt",
     "end_reused_code",
     "end_reused_refresh_token",
     "revoke_client_tokens",
@@ -66,7 +69,11 @@ def _lock_live_refresh_tokens(token_family: uuid.UUID) -> None:
 def _delete_access_tokens(access_tokens: QuerySet[Any], now: datetime) -> int:
     """Delete ``access_tokens``; returns how many of them had not expired at ``now`` (the
     ones a revocation ends; a refresh leaves the access token it ended in place, expired)."""
-    live = access_tokens.filter(expires__gt=now).count()
+    live_tokens = access_tokens.filter(expires__gt=now)
+    if jwt_denylist.enabled():
+        # docs/jwt.rst: resource servers that verify JWTs on their own learn of this here.
+        jwt_denylist.deny(live_tokens.exclude(jti="").values_list("jti", "expires"))
+    live = live_tokens.count()
     access_tokens.delete()
     return live
 
@@ -118,6 +125,8 @@ def revoke_token(token: Any) -> int:
     if token.token_family:
         count = _revoke_family(token.token_family)
     else:
+        if getattr(token, "jti", ""):
+            jwt_denylist.deny([(token.jti, token.expires)])
         token.revoke()
         count = 1
     signals.token_revoked.send(
@@ -169,6 +178,15 @@ def withdraw_consent(user: Any, application: Any) -> bool:
     if withdrawn:
         signals.consent_revoked.send(sender=Revocation, user_id=user.pk, application_id=application.pk)
     return bool(withdrawn)
+
+
+def deny_replaced_jwt(access_token_id: Any, now: datetime) -> int:
+    """RFC 6749 §6: a refresh ended the access token it replaces (its row expires ``now``);
+    if that was a JWT, resource servers learn it from the denylist (docs/jwt.rst). The JWT
+    itself lived at most ``JWT_ACCESS_TOKEN_EXPIRE_SECONDS`` from then."""
+    lifetime = timedelta(seconds=int(provider_settings.JWT_ACCESS_TOKEN_EXPIRE_SECONDS))
+    jtis = get_access_token_model().objects.filter(pk=access_token_id).exclude(jti="")
+    return jwt_denylist.deny((jti, now + lifetime) for jti in jtis.values_list("jti", flat=True))
 
 
 def end_reused_refresh_token(token: Any) -> int:

@@ -41,6 +41,7 @@ __all__ = [
     "create_key",
     "delete_unpublished",
     "jwks",
+    "public_key",
     "published_keys",
     "reencrypt",
     "retire",
@@ -94,6 +95,7 @@ class _Cache:
         self.expires = 0.0
         self.records: tuple[KeyRecord, ...] = ()
         self.private: dict[str, jwk.JWK] = {}
+        self.public: dict[str, jwk.JWK] = {}
 
 
 _cache = _Cache()
@@ -105,6 +107,7 @@ def clear_cache() -> None:
         _cache.expires = 0.0
         _cache.records = ()
         _cache.private.clear()
+        _cache.public.clear()
 
 
 def _associated_data(kid: str, algorithm: str) -> bytes:
@@ -137,6 +140,9 @@ def _records() -> tuple[KeyRecord, ...]:
         for kid in list(_cache.private):
             if kid not in known:
                 del _cache.private[kid]
+        for kid in list(_cache.public):
+            if kid not in known:
+                del _cache.public[kid]
     return records
 
 
@@ -154,7 +160,18 @@ def jwks(now: datetime | None = None) -> dict[str, Any]:
 def verification_keys(now: datetime | None = None) -> dict[str, jwk.JWK]:
     """The published public keys by ``kid``, each bound to its algorithm, for
     :func:`oauth_provider.core.jose.verify`."""
-    return {record.kid: record.public_key() for record in published_keys(now)}
+    return {record.kid: public_key(record) for record in published_keys(now)}
+
+
+def public_key(record: KeyRecord) -> jwk.JWK:
+    """The public key of ``record``, built once per process (a JWT access token is verified
+    on every protected request)."""
+    key = _cache.public.get(record.kid)
+    if key is None:
+        key = record.public_key()
+        with _cache.lock:
+            _cache.public[record.kid] = key
+    return key
 
 
 def signing_key(algorithm: str, now: datetime | None = None) -> KeyRecord:
@@ -217,7 +234,11 @@ def verify(
 def retirement_seconds() -> int:
     """How long a retired key stays published: until everything it signed has expired (the
     longest lifetime of what keys sign, plus the leeway verifiers allow)."""
-    lifetimes = (provider_settings.ID_TOKEN_EXPIRE_SECONDS, provider_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+    lifetimes = (
+        provider_settings.ID_TOKEN_EXPIRE_SECONDS,
+        provider_settings.ACCESS_TOKEN_EXPIRE_SECONDS,
+        provider_settings.JWT_ACCESS_TOKEN_EXPIRE_SECONDS,
+    )
     return int(max(int(value or 0) for value in lifetimes)) + LEEWAY_SECONDS
 
 

@@ -838,6 +838,7 @@ def _checked_columns(model: type[Model]) -> dict[str, Any]:
         "pk": model._meta.pk,
         "expires": model._meta.get_field("expires"),
         "scope": model._meta.get_field("scope"),
+        "resource": model._meta.get_field("resource"),
         "jkt": model._meta.get_field("jkt"),
         "application_id": model._meta.get_field("application"),
         "user_id": model._meta.get_field("user"),
@@ -901,6 +902,10 @@ class _FoundRow(FoundAccessToken):
     @property
     def scope(self) -> str:
         return self._values["scope"]
+
+    @property
+    def resource(self) -> str:
+        return self._values["resource"]
 
     @property
     def client_id(self) -> str | None:

@@ -121,6 +121,11 @@ class FoundAccessToken:
         return self.instance().scope
 
     @property
+    def resource(self) -> str:
+        """The resource URIs the token is for, space-separated (RFC 8707); empty: any."""
+        return self.instance().resource
+
+    @property
     def client_id(self) -> str | None:
         """The client's ``client_id``; ``None`` when the token has lost its client."""
         application = self.instance().application

@@ -27,6 +27,7 @@ TEXT_FIELDS = {
     "algorithm": "algorithm",
     "subject_type": "subject_type",
     "sector_identifier": "sector_identifier",
+    "token_format": "access_token_format",
 }
 LIST_FIELDS = {
     "grant_type": "grant_types",
@@ -34,6 +35,7 @@ LIST_FIELDS = {
     "scope": "allowed_scopes",
     "allowed_origin": "allowed_origins",
     "post_logout_redirect_uri": "post_logout_redirect_uris",
+    "access_token_audience": "access_token_audience",
     "token_exchange_audience": "token_exchange_audiences",
 }
 LIFETIME_FIELDS = {
@@ -69,6 +71,9 @@ def describe(application: Any) -> dict[str, Any]:
         "algorithm": application.algorithm,
         "subject_type": application.subject_type,
         "sector_identifier": application.sector_identifier,
+        # JWT access tokens (docs/jwt.rst).
+        "token_format": application.access_token_format,
+        "access_token_audience": application.access_token_audience_list,
         "require_pushed_authorization_requests": application.require_pushed_authorization_requests,
         "dpop_bound_access_tokens": application.dpop_bound_access_tokens,
         "token_exchange_audiences": application.token_exchange_audience_list,
@@ -163,6 +168,19 @@ class Command(BaseCommand):
         openid.add_argument(
             "--sector-identifier",
             help="The host pairwise subjects are computed for, when the redirect URIs have several.",
+        )
+        access_tokens = parser.add_argument_group("Access tokens (docs/jwt.rst)")
+        access_tokens.add_argument(
+            "--token-format",
+            choices=["opaque", "jwt"],
+            help="opaque (checked against this server; the default) or jwt (RFC 9068, verified by "
+            "resource servers with the published keys).",
+        )
+        access_tokens.add_argument(
+            "--access-token-audience",
+            action="append",
+            help="A resource server URI for the aud of the client's JWT access tokens; repeat for "
+            "several. None means JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE.",
         )
         parser.add_argument(
             "--require-pushed-authorization-requests",

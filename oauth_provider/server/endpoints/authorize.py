@@ -293,7 +293,10 @@ class AuthorizationView(DOTAuthorizationView):
             return self.redirect_error(oauthlib_errors.ConsentRequired(), credentials)
         self.oauth2_data = {key: credentials.get(key) for key in CREDENTIAL_FIELDS}
         self.oauth2_data["scope"] = scopes
-        return self.render_to_response(self.get_context_data(**self.consent_context(application, scopes)))
+        context = self.consent_context(application, scopes)
+        # RFC 8707: the resource servers the token will be for.
+        context["resources"] = credentials.get("resources") or []
+        return self.render_to_response(self.get_context_data(**context))
 
     def login_again(self, without: tuple[str, ...] = ()) -> HttpResponse:
         """The login page, then back to this request, less the parameters ``without``
@@ -332,6 +335,10 @@ class AuthorizationView(DOTAuthorizationView):
                 for name in scopes
             ],
             "has_previous_consent": previous is not None,
+            # A client metadata document's client: the domain that vouches for it, shown prominently.
+            "client_domain": urlsplit(application.client_id).hostname
+            if application.registration_source == "cimd"
+            else "",
         }
 
     def approve(

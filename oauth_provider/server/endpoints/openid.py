@@ -1,6 +1,6 @@
 """The OpenID Connect endpoints that serve documents: discovery (OpenID Connect Discovery
-§4) and the JWKS of the signing keys (RFC 7517 §5). Both answer 404 while OpenID Connect
-is off."""
+§4) and the JWKS of the signing keys (RFC 7517 §5). Discovery answers 404 while OpenID
+Connect is off; the JWKS too, unless signing keys exist (for JWT access tokens)."""
 
 from __future__ import annotations
 
@@ -38,8 +38,11 @@ class JWKSView(View):
     ahead of use and the retired ones whose tokens may still be valid."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        require_openid_connect()
-        response = JsonResponse(signing_keys.jwks())
+        document = signing_keys.jwks()
+        if not document["keys"]:
+            # JWT access tokens (docs/jwt.rst) need the keys without OpenID Connect.
+            require_openid_connect()
+        response = JsonResponse(document)
         age = int(provider_settings.JWKS_MAX_AGE_SECONDS)
         # A key is published SIGNING_KEY_ROTATION_LEAD_SECONDS before it signs, longer than
         # any cache may keep this document (max-age plus stale-while-revalidate).

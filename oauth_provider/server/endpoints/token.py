@@ -48,7 +48,8 @@ class TokenView(FormPostEndpoint):
 
     def respond(self, request: HttpRequest) -> HttpResponse:
         # Clients may come from memory; a request that relied on one that has changed
-        # since runs again, reading it (client_cache.py). Its transaction rolled back.
+        # since runs again, reading it (storage/sql.py, "clients from memory"). Its
+        # transaction rolled back.
         with token_store().serving() as served:
             try:
                 response = super().respond(request)

@@ -10,6 +10,7 @@ from .consents import Consent
 from .devices import DeviceAuthorization
 from .grants import Grant
 from .pushed import PushedAuthorizationRequest
+from .registration import InitialAccessToken
 from .signing_keys import SigningKey
 from .tokens import AccessToken, IDToken, RefreshToken
 
@@ -21,6 +22,7 @@ __all__ = [
     "DeviceAuthorization",
     "Grant",
     "IDToken",
+    "InitialAccessToken",
     "PushedAuthorizationRequest",
     "RefreshToken",
     "SigningKey",

@@ -7,18 +7,27 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.generators import generate_client_id, generate_client_secret
 from oauth2_provider.models import AbstractApplication, ApplicationManager
 
 from ...core.claims import sector_identifier
 from ...core.grant_types import DOT_GRANT_NAMES, REDIRECT_GRANT_TYPES, GrantType
 from ...core.hashing import hash_client_secret, is_hashed_secret
 from ...core.jose import ALGORITHMS
+from ...core.jwt_access_tokens import audience_error
 from ...core.redirect_uris import origin_error, redirect_schemes, redirect_uri_error, redirect_uri_matches
+from ...core.resources import parse_resources, resource_uri_problem, site_resources
 from ...core.scopes import invalid_scope_tokens, known_scopes, parse_scope
 from ...settings import provider_settings
 
-__all__ = ["SUBJECT_PAIRWISE", "SUBJECT_PUBLIC", "Application", "HashedSecretField"]
+__all__ = [
+    "ACCESS_TOKEN_JWT",
+    "ACCESS_TOKEN_OPAQUE",
+    "SUBJECT_PAIRWISE",
+    "SUBJECT_PUBLIC",
+    "Application",
+    "HashedSecretField",
+]
 
 
 class HashedSecretField(models.CharField):
@@ -46,6 +55,11 @@ class HashedSecretField(models.CharField):
 SUBJECT_PUBLIC = "public"
 SUBJECT_PAIRWISE = "pairwise"
 
+#: Access token formats (docs/jwt.rst): a random string checked against the database, or
+#: a JWT (RFC 9068) that resource servers verify with the published keys.
+ACCESS_TOKEN_OPAQUE = "opaque"
+ACCESS_TOKEN_JWT = "jwt"
+
 
 class Application(AbstractApplication):
     """A registered client."""
@@ -67,6 +81,30 @@ class Application(AbstractApplication):
         default=GrantType.AUTHORIZATION_CODE,
         help_text=_("Space-separated grant types this client may use."),
         verbose_name=_("grant types"),
+    )
+    client_id = models.CharField(
+        max_length=255,
+        unique=True,
+        default=generate_client_id,
+        db_index=True,
+        help_text=_("Generated, or the URL of the client's metadata document."),
+        verbose_name=_("client id"),
+    )
+    allowed_resources = models.TextField(
+        blank=True,
+        help_text=_(
+            "Space-separated resource URIs (RFC 8707) this client may get tokens for; empty means "
+            "every one in OAUTH_PROVIDER['RESOURCES']."
+        ),
+        verbose_name=_("allowed resources"),
+    )
+    registration_access_token = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_("SHA-256 of the token that manages this registration (RFC 7592); never the token."),
+        verbose_name=_("registration access token"),
     )
     allowed_scopes = models.TextField(
         blank=True,
@@ -137,6 +175,25 @@ class Application(AbstractApplication):
         verbose_name=_("may introspect any token"),
     )
 
+    access_token_format = models.CharField(
+        max_length=8,
+        default=ACCESS_TOKEN_OPAQUE,
+        choices=[(ACCESS_TOKEN_OPAQUE, _("Opaque")), (ACCESS_TOKEN_JWT, _("JWT (RFC 9068)"))],
+        help_text=_(
+            "JWT: resource servers verify this client's access tokens with the published keys, "
+            "without asking this server; a revocation reaches them only through the denylist or "
+            "when the token expires (docs/jwt.rst)."
+        ),
+        verbose_name=_("access token format"),
+    )
+    access_token_audience = models.TextField(
+        blank=True,
+        help_text=_(
+            "Space-separated URIs of the resource servers this client's JWT access tokens are for "
+            "(their aud claim); empty means JWT_ACCESS_TOKEN_DEFAULT_AUDIENCE."
+        ),
+        verbose_name=_("access token audience"),
+    )
     require_pushed_authorization_requests = models.BooleanField(
         default=False,
         help_text=_(
@@ -236,6 +293,10 @@ class Application(AbstractApplication):
         return self.redirect_uris.split()
 
     @property
+    def allowed_resource_list(self) -> list[str]:
+        return parse_resources(self.allowed_resources)
+
+    @property
     def allowed_origin_list(self) -> list[str]:
         return self.allowed_origins.split()
 
@@ -246,6 +307,14 @@ class Application(AbstractApplication):
     def post_logout_redirect_uri_allowed(self, uri: str) -> bool:
         """OpenID Connect RP-Initiated Logout §3: exact match with a registered URI."""
         return redirect_uri_matches(uri, self.post_logout_redirect_uri_list)
+
+    @property
+    def access_token_audience_list(self) -> list[str]:
+        return self.access_token_audience.split()
+
+    @property
+    def issues_jwt_access_tokens(self) -> bool:
+        return self.access_token_format == ACCESS_TOKEN_JWT
 
     @property
     def is_confidential(self) -> bool:
@@ -315,10 +384,20 @@ class Application(AbstractApplication):
                     "The redirect URIs have several hosts: set the sector identifier "
                     "(OpenID Connect Core §8.1)."
                 )
+        for uri in self.access_token_audience_list:
+            message = audience_error(uri)
+            if message:
+                errors.setdefault("access_token_audience", []).append(message)
         for origin in self.allowed_origin_list:
             message = origin_error(origin, provider_settings.ALLOW_HTTP_LOOPBACK_REDIRECT_URIS)
             if message:
                 errors.setdefault("allowed_origins", []).append(message)
+        for resource in self.allowed_resource_list:
+            message = resource_uri_problem(resource)
+            if not message and resource not in site_resources():
+                message = f"{resource} is not in OAUTH_PROVIDER['RESOURCES']."
+            if message:
+                errors.setdefault("allowed_resources", []).append(message)
         if self.authorization_code_lifetime is not None and not 1 <= self.authorization_code_lifetime <= 600:
             errors.setdefault("authorization_code_lifetime", []).append(
                 "An authorization code lives 1 to 600 seconds (RFC 6749 §4.1.2: at most 10 minutes)."

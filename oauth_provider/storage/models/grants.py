@@ -33,6 +33,12 @@ class Grant(AbstractGrant):
         help_text=_("Tokens issued from this code, and refreshed from them, share this id."),
         verbose_name=_("token family"),
     )
+    resource = models.TextField(
+        blank=True,
+        default="",
+        help_text=_("Space-separated resource URIs the tokens of this code are for (RFC 8707)."),
+        verbose_name=_("resource"),
+    )
     auth_time = models.DateTimeField(
         null=True,
         blank=True,

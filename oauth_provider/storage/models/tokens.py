@@ -15,6 +15,12 @@ __all__ = ["AccessToken", "IDToken", "RefreshToken"]
 class AccessToken(AbstractAccessToken):
     """An access token (RFC 6749 §1.4). ``token`` is blank; ``token_checksum`` is the lookup key."""
 
+    resource = models.TextField(
+        blank=True,
+        default="",
+        help_text=_("Space-separated resource URIs the token is for: its audience (RFC 8707)."),
+        verbose_name=_("resource"),
+    )
     token_family = models.UUIDField(
         null=True,
         blank=True,
@@ -22,6 +28,14 @@ class AccessToken(AbstractAccessToken):
         db_index=True,
         help_text=_("Shared by every token descended from one grant; revoked together."),
         verbose_name=_("token family"),
+    )
+    jti = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("A JWT access token's jti (RFC 9068), for the denylist; empty for an opaque token."),
+        verbose_name=_("JWT ID"),
     )
 
     jkt = models.CharField(
@@ -62,6 +76,12 @@ class RefreshToken(AbstractRefreshToken):
         blank=True,
         help_text=_("The scope the owner granted; a refresh may ask for this or less (RFC 6749 §6)."),
         verbose_name=_("scope"),
+    )
+    resource = models.TextField(
+        blank=True,
+        default="",
+        help_text=_("Resource URIs (RFC 8707) the tokens refreshed from this one may be for."),
+        verbose_name=_("resource"),
     )
     auth_time = models.DateTimeField(
         null=True,

@@ -39,10 +39,13 @@ class Command(BaseCommand):
 oauth_provider demo
   Partner Travel, the client:                          {credentials.CLIENT_URL}/
   Hotel Booking, authorization server + hotel API:     {credentials.AS_URL}/
+  The hotel API for AI agents (MCP, streamable HTTP):  {credentials.MCP_URL}
 
 Open {credentials.CLIENT_URL}/, press "Connect with Hotel Booking" and log in as alice.
 Each role has a page there: My bookings (alice), Hotel desk (sam), Manager reports (maria).
 "Sign in with Hotel Booking" ({credentials.CLIENT_URL}/signin/) signs in with OpenID Connect.
+An MCP client given {credentials.MCP_URL} registers itself and asks alice to consent
+(docs/howto/mcp.rst).
 
 Demo-only users (the passwords are public; never reuse them):
 {users}
