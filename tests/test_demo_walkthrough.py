@@ -30,6 +30,7 @@ PARTS = [
     "Password grant, as alice (RFC 6749 §4.3; discouraged)",
     "Implicit grant, as alice (RFC 6749 §4.2; discouraged)",
     "Sign in with Hotel Booking as alice, then log out (OpenID Connect)",
+    "Device: the TV app, device authorization grant, as alice (RFC 8628)",
 ]
 
 
@@ -100,6 +101,16 @@ def test_signing_in_verifies_the_id_token_and_logging_out_comes_back(walkthrough
     assert "ID token verified (RS256)" in lines
     assert "userinfo: Alice Lopes <alice@example.com>" in lines
     assert "logged out, back at the post-logout URI" in lines
+
+
+def test_the_device_grant_shows_steps_a_to_f(walkthrough):
+    """RFC 8628 §1, Figure 1: the TV app's device authorization, the owner's approval, the poll."""
+    lines = part(walkthrough.stdout, PARTS[12])
+    letters = re.findall(r"^  \(([A-H])\) ", lines, re.MULTILINE)
+    assert letters == ["A", "B", "C", "D", "E", "F"]
+    assert (
+        "device_code=" not in lines or "device_code=…" in lines or re.search(r"device_code=[^&\s]{4}…", lines)
+    )
 
 
 def test_no_secret_is_printed(walkthrough):

@@ -301,12 +301,12 @@ def device_poll(started: dict, *, sleep, deadline: float, clock, trace=None) -> 
     decides: wait ``interval`` seconds between polls, 5 more after each ``slow_down`` (§3.5).
     Raises the library's error for ``access_denied`` and ``expired_token``."""
     tv = registration("partner-tv")
-    oauth = OAuth2Session(client=DeviceClient(tv["client_id"]))
+    oauth = traced(OAuth2Session(client=DeviceClient(tv["client_id"])), trace)
     interval = started.get("interval", 5)
     while True:
         sleep(interval)
         try:
-            traced(oauth, trace).fetch_token(
+            oauth.fetch_token(
                 endpoints()["token_endpoint"],
                 device_code=started["device_code"],
                 include_client_id=True,

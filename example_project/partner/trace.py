@@ -22,6 +22,7 @@ SECRETS = frozenset(
         "id_token_hint",
         "token",
         "csrfmiddlewaretoken",
+        "device_code",
     }
 )
 
@@ -251,6 +252,53 @@ SIGN_IN = replace(
     },
 )
 
+# RFC 8628 §1, Figure 1: the device authorization grant, as the partner's TV app runs it.
+DEVICE = GrantFlow(
+    name="Device authorization grant",
+    section="",
+    figure="""\
+      +----------+                                +----------------+
+      |          |>---(A)-- Client Identifier --->|                |
+      |          |                                |                |
+      |          |<---(B)-- Device Code,      ---<|                |
+      |          |          User Code,            |                |
+      |  Device  |          & Verification URI    |                |
+      |  Client  |                                |                |
+      |          |  [polling]                     |                |
+      |          |>---(E)-- Device Code       --->|                |
+      |          |          & Client Identifier   |                |
+      |          |                                |  Authorization |
+      |          |<---(F)-- Access Token      ---<|     Server     |
+      +----------+   (& Optional Refresh Token)   |                |
+            v                                     |                |
+            :                                     |                |
+           (C) User Code & Verification URI       |                |
+            :                                     |                |
+            v                                     |                |
+      +----------+                                |                |
+      | End User |                                |                |
+      |    at    |<---(D)-- End user reviews  --->|                |
+      |  Browser |          authorization request |                |
+      +----------+                                +----------------+""",
+    steps={
+        "A": ("Device Authorization Request", "Client", "Authorization Server"),
+        "B": ("Device Code, User Code & Verification URI", "Authorization Server", "Client"),
+        "C": ("User Code & Verification URI", "Client", "Resource Owner"),
+        "D": ("End user reviews authorization request", "Resource Owner", "Authorization Server"),
+        "E": ("Device Code & Client Identifier", "Client", "Authorization Server"),
+        "F": ("Access Token", "Authorization Server", "Client"),
+    },
+    notes={
+        "A": "The TV app (a public client) asks for a device code with its client_id and the scope.",
+        "B": "A device code for the app, a short user code and the URL where the owner enters it.",
+        "C": "The app shows the user code and the URL; the owner opens it on a phone or computer.",
+        "D": "The owner logs in, types the code and approves the app on the consent page.",
+        "E": "Meanwhile the app polls the token endpoint with its device code, every interval seconds.",
+        "F": "Once approved: an access token (and a refresh token) for the owner and the approved scopes.",
+    },
+    token=("E", "F"),
+)
+
 FLOWS = {
     "authorization_code": AUTHORIZATION_CODE,
     "sign_in": SIGN_IN,
@@ -360,6 +408,8 @@ def classify(request, flow: GrantFlow = AUTHORIZATION_CODE) -> tuple[str, str, s
     of the client's. The letters are the grant's figure's; an exchange outside the figure has
     none, and a title instead."""
     path = urlsplit(request.url).path
+    if flow is DEVICE and path.endswith("/oauth/device_authorization/"):
+        return ("A", "B", "", "", "Authorization Server")
     if path in OTHER_EXCHANGES:
         title = OTHER_EXCHANGES[path]
         return ("", "", title, title, "Authorization Server")

@@ -9,6 +9,7 @@ presses "Allow" on the consent page. ``--verbosity 2`` prints whole HTTP message
 
 import random
 import secrets
+import time
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -23,6 +24,7 @@ from partner import oauth
 from partner.trace import (
     AUTHORIZATION_CODE,
     CLIENT_CREDENTIALS,
+    DEVICE,
     IMPLICIT,
     PASSWORD,
     SIGN_IN,
@@ -100,6 +102,11 @@ class Browser:
                 data = [*form.fields, ("username", self.username), ("password", password)]
             elif form := parser.form_with("approved_scopes"):  # the consent page: press "Allow"
                 data = [*form.fields, ("allow", "Authorize")]
+            elif "oauth-device-approved" in response.text:  # the device grant's last page
+                return response.url
+            elif form := parser.form_with("user_code"):  # the device grant: enter the code
+                code = parse_qs(urlsplit(response.url).query).get("user_code", [""])[0]
+                data = [*form.fields, ("user_code", code)]
             else:
                 raise StepFailed(f"{response.url} shows neither a login nor a consent form.")
             action = urljoin(response.url, form.action or response.url)
@@ -150,12 +157,14 @@ class Command(BaseCommand):
             ("Password grant, as alice (RFC 6749 §4.3; discouraged)", self.password),
             ("Implicit grant, as alice (RFC 6749 §4.2; discouraged)", self.implicit),
             ("Sign in with Hotel Booking as alice, then log out (OpenID Connect)", self.sign_in),
+            ("Device: the TV app, device authorization grant, as alice (RFC 8628)", self.device),
         ]
         flows = {
             self.service: CLIENT_CREDENTIALS,
             self.password: PASSWORD,
             self.implicit: IMPLICIT,
             self.sign_in: SIGN_IN,
+            self.device: DEVICE,
         }
         for title, run in sections:
             self.stdout.write(f"\n== {title}")
@@ -355,3 +364,23 @@ class Command(BaseCommand):
         self.check(returned.get("state") == [state], "with the state")
         info = oauth.introspect(token["access_token"], trace=self.trace)
         self.check(not info["active"], "the sign-in's access token ended with the session")
+
+    def device(self):
+        started = oauth.device_start(self.trace)
+        shown = started["user_code"]
+        self.check(
+            len(shown) == 9 and shown[4] == "-",
+            f"user code {shown} to enter at {started['verification_uri']}",
+        )
+        self.trace.add("C", f"Open {started['verification_uri']} and enter {shown}")
+        self.browsers["alice"].authorize(started["verification_uri_complete"])
+        self.trace.add("D", request_text("POST", started["verification_uri"], []))
+        self.check(True, "alice entered the code and approved on the consent page")
+        deadline = time.monotonic() + 60
+        session = oauth.device_poll(
+            started, sleep=time.sleep, deadline=deadline, clock=time.monotonic, trace=self.trace
+        )
+        self.check(session.token["token_type"].lower() == "bearer", "the device got its token")
+        self.expect(
+            self.api(session, "GET", "/bookings/", client="partner-tv"), 200, "alice's bookings on the TV"
+        )
