@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
+from django.http import HttpRequest
 from django.utils import timezone
 
+from ..core.errors import InvalidRequest
 from ..core.hashing import hash_client_secret, verify_client_secret
 from ..storage.token_store import token_store
 from . import metadata_documents
 
 __all__ = [
+    "authenticated_client",
     "ClientCredentials",
     "MalformedCredentials",
     "authenticate",
@@ -131,3 +134,18 @@ def authenticate(credentials: ClientCredentials):
     stale.update(client_secret=current)
     client.client_secret = current
     return client
+
+
+def authenticated_client(request: HttpRequest) -> Any | None:
+    """The client a form POST authenticates (HTTP Basic, or ``client_id`` and
+    ``client_secret`` in the body, RFC 6749 §2.3.1), or ``None``; malformed credentials
+    are :class:`~oauth_provider.core.errors.InvalidRequest`."""
+    try:
+        credentials = read_credentials(
+            request.META.get("HTTP_AUTHORIZATION", ""),
+            request.POST.get("client_id"),
+            request.POST.get("client_secret"),
+        )
+    except MalformedCredentials as exc:
+        raise InvalidRequest(str(exc)) from exc
+    return authenticate(credentials) if credentials else None

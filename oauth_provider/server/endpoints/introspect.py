@@ -26,15 +26,7 @@ class IntrospectTokenView(FormPostEndpoint):
         return nullcontext()  # reads only (a legacy secret's rehash is one UPDATE of its own)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        try:
-            credentials = client_authentication.read_credentials(
-                request.META.get("HTTP_AUTHORIZATION", ""),
-                request.POST.get("client_id"),
-                request.POST.get("client_secret"),
-            )
-        except client_authentication.MalformedCredentials as exc:
-            raise InvalidRequest(str(exc)) from exc
-        client = client_authentication.authenticate(credentials) if credentials else None
+        client = client_authentication.authenticated_client(request)
         if client is None or not client.is_confidential:
             raise InvalidClient("Introspection needs a confidential client's credentials (RFC 7662 §2.1).")
         token = request.POST.get("token")

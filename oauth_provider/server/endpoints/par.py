@@ -40,15 +40,7 @@ class PushedAuthorizationRequestView(FormPostEndpoint):
         return super().dispatch(request, *args, **kwargs)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        try:
-            credentials = client_authentication.read_credentials(
-                request.META.get("HTTP_AUTHORIZATION", ""),
-                request.POST.get("client_id"),
-                request.POST.get("client_secret"),
-            )
-        except client_authentication.MalformedCredentials as exc:
-            raise InvalidRequest(str(exc)) from exc
-        client = client_authentication.authenticate(credentials) if credentials else None
+        client = client_authentication.authenticated_client(request)
         if client is None:
             raise InvalidClient("Client authentication failed (RFC 9126 §2.1, RFC 6749 §3.2.1).")
         for name, problem in REFUSED.items():

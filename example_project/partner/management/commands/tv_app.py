@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
 from partner import oauth
-from partner.trace import redact
+from partner.console import show_token_and_bookings
 
 
 class Command(BaseCommand):
@@ -39,16 +39,4 @@ class Command(BaseCommand):
             session = oauth.device_poll(started, sleep=time.sleep, deadline=deadline, clock=time.monotonic)
         except OAuth2Error as exc:
             raise CommandError(f"Not connected: {exc.error}: {exc.description}") from exc
-        token = session.token
-        self.stdout.write(
-            f"Connected. Access token {redact(token['access_token'])} for {' '.join(token['scope'])}, "
-            f"expires in {token['expires_in']} s."
-        )
-        response = oauth.call_api(session, "GET", "/bookings/", client="partner-tv")
-        if not response.ok:
-            raise CommandError(f"The API answered {response.status_code}: {response.text[:300]}")
-        for booking in response.json():
-            self.stdout.write(
-                f"  {booking['hotel']}, room {booking['room_number']}: "
-                f"{booking['check_in']} to {booking['check_out']} ({booking['nights']} nights)"
-            )
+        show_token_and_bookings(self.stdout, session, client="partner-tv", prefix="Connected. ")
