@@ -47,68 +47,34 @@ def without_empty_parameters(uri: str, body: Any) -> tuple[str, Any]:
     return uri, body
 
 
+def _omitting_empty_parameters(name: str, default_method: str) -> Any:
+    """oauthlib's endpoint method ``name``, called with :func:`without_empty_parameters`."""
+
+    def endpoint(
+        self: Any,
+        uri: str,
+        http_method: str = default_method,
+        body: Any = None,
+        headers: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        uri, body = without_empty_parameters(uri, body)
+        upstream = getattr(super(OmitEmptyParameters, self), name)
+        return upstream(uri, http_method, body, headers, *args, **kwargs)
+
+    endpoint.__name__ = endpoint.__qualname__ = name
+    return endpoint
+
+
 class OmitEmptyParameters:
     """Applies :func:`without_empty_parameters` at every endpoint oauthlib serves for us."""
 
-    def validate_authorization_request(
-        self,
-        uri: str,
-        http_method: str = "GET",
-        body: Any = None,
-        headers: Any = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        uri, body = without_empty_parameters(uri, body)
-        return super().validate_authorization_request(uri, http_method, body, headers, *args, **kwargs)  # type: ignore[misc]
-
-    def create_authorization_response(
-        self,
-        uri: str,
-        http_method: str = "GET",
-        body: Any = None,
-        headers: Any = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        uri, body = without_empty_parameters(uri, body)
-        return super().create_authorization_response(uri, http_method, body, headers, *args, **kwargs)  # type: ignore[misc]
-
-    def create_token_response(
-        self,
-        uri: str,
-        http_method: str = "POST",
-        body: Any = None,
-        headers: Any = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        uri, body = without_empty_parameters(uri, body)
-        return super().create_token_response(uri, http_method, body, headers, *args, **kwargs)  # type: ignore[misc]
-
-    def create_revocation_response(
-        self,
-        uri: str,
-        http_method: str = "POST",
-        body: Any = None,
-        headers: Any = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        uri, body = without_empty_parameters(uri, body)
-        return super().create_revocation_response(uri, http_method, body, headers, *args, **kwargs)  # type: ignore[misc]
-
-    def create_introspect_response(
-        self,
-        uri: str,
-        http_method: str = "POST",
-        body: Any = None,
-        headers: Any = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        uri, body = without_empty_parameters(uri, body)
-        return super().create_introspect_response(uri, http_method, body, headers, *args, **kwargs)  # type: ignore[misc]
+    validate_authorization_request = _omitting_empty_parameters("validate_authorization_request", "GET")
+    create_authorization_response = _omitting_empty_parameters("create_authorization_response", "GET")
+    create_token_response = _omitting_empty_parameters("create_token_response", "POST")
+    create_revocation_response = _omitting_empty_parameters("create_revocation_response", "POST")
+    create_introspect_response = _omitting_empty_parameters("create_introspect_response", "POST")
 
 
 def check_pkce_challenge(request: Request) -> dict[str, Any]:
