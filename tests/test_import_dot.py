@@ -484,3 +484,22 @@ def test_migrate_after_dot_has_nothing_to_do_on_a_migrated_database(db):
     out = io.StringIO()
     call_command("oauth_provider_migrate_after_dot", stdout=out)
     assert json.loads(out.getvalue()) == {"applied": []}
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ('["https://api.example/"]', ["https://api.example/"]),
+        ("[]", []),
+        ("", []),
+        (b'["https://a.example/", "https://b.example/"]', ["https://a.example/", "https://b.example/"]),
+        (["https://api.example/"], ["https://api.example/"]),
+        ("https://a.example/ https://b.example/", ["https://a.example/", "https://b.example/"]),
+        (None, []),
+    ],
+)
+def test_resource_indicators_are_read_as_django_oauth_toolkit_stores_them(stored, expected):
+    """RFC 8707 resources: a JSON array in django-oauth-toolkit's column (jsonb or text)."""
+    from oauth_provider.ops.commands.import_dot import resources
+
+    assert resources(stored) == expected

@@ -31,7 +31,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
 from django.utils import timezone
 from django.utils.connection import ConnectionDoesNotExist
 from oauth2_provider.models import (
@@ -112,8 +112,13 @@ def as_uuid(value: Any) -> uuid.UUID | None:
 
 def resources(value: Any) -> list[str]:
     """RFC 8707 resource indicators as django-oauth-toolkit stored them (a JSON array)."""
-    if isinstance(value, (bytes, str)):
-        value = json.loads(value or "[]")
+    if isinstance(value, bytes):
+        value = value.decode()
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "[]")
+        except ValueError:
+            value = value.split()
     return [str(entry) for entry in value] if isinstance(value, list) else []
 
 
@@ -302,6 +307,15 @@ class Importer:
             with connection.cursor() as cursor:
                 for statement in statements:
                     cursor.execute(statement)
+
+    @staticmethod
+    def resource_value(model: Any, stored: Any) -> Any:
+        """RFC 8707 resource indicators as ``model`` keeps them: a JSON list, as
+        django-oauth-toolkit does, or space-separated text, as the package does."""
+        values = resources(stored)
+        if isinstance(model._meta.get_field("resource"), models.JSONField):
+            return values
+        return join_resources(values)
 
     @staticmethod
     def tally(section: dict[str, Any], reason: str) -> None:
@@ -512,7 +526,7 @@ class Importer:
                     updated=aware(row.get("updated")) or self.now,
                     token_family=families.get(row["id"]),
                 )
-                token.resource = join_resources(resources(row.get("resource")))
+                token.resource = self.resource_value(AccessToken, row.get("resource"))
                 new.append(token)
             with transaction.atomic(using=self.using), dates_kept(AccessToken):
                 self.insert(AccessToken, new)
@@ -573,7 +587,7 @@ class Importer:
                     created=aware(row.get("created")) or self.now,
                     updated=aware(row.get("updated")) or self.now,
                 )
-                token.resource = join_resources(resources(row.get("resource")))
+                token.resource = self.resource_value(RefreshToken, row.get("resource"))
                 new.append(token)
             with transaction.atomic(using=self.using), dates_kept(RefreshToken):
                 self.insert(RefreshToken, new)
@@ -625,7 +639,7 @@ class Importer:
                     code_challenge_method=row.get("code_challenge_method") or "",
                     nonce=row.get("nonce") or "",
                     claims=row.get("claims") or "",
-                    resource=join_resources(resources(row.get("resource"))),
+                    resource=self.resource_value(Grant, row.get("resource")),
                 )
                 new.append(code)
             with transaction.atomic(using=self.using), dates_kept(Grant):
