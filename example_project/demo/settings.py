@@ -76,8 +76,10 @@ if os.environ.get("DEMO_DATABASE") == "postgres":
     }
 else:
     # The settings docs/installation.rst recommends for SQLite under concurrent requests.
-    SQLITE_OPTIONS = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+    # (init_command and transaction_mode need Django 5.1.)
+    SQLITE_OPTIONS: dict = {"timeout": 20}
     if django.VERSION >= (5, 1):
+        SQLITE_OPTIONS["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         SQLITE_OPTIONS["transaction_mode"] = "IMMEDIATE"
     DATABASES = {
         "default": {

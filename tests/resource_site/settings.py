@@ -43,11 +43,12 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ["RESOURCE_SITE_DATABASE_NAME"],
             # What docs/installation.rst recommends (check W008), though nothing is written here.
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20},
+            "OPTIONS": {"timeout": 20},
         }
     }
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3") and django.VERSION >= (5, 1):
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
