@@ -943,7 +943,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
     parser.add_argument(
-        "--tokens", type=int, default=9000, help="refresh tokens and codes seeded per site (default 9000)"
+        "--tokens", type=int, default=15000, help="refresh tokens and codes seeded per site (default 15000)"
     )
     parser.add_argument(
         "--pool",
