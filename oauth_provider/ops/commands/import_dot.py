@@ -471,6 +471,30 @@ class Importer:
             return False
         return True
 
+    def token_checks(
+        self,
+        row: dict,
+        checksum: str | None,
+        present: set[Any],
+        taken: set[Any],
+        section: dict,
+        users: set[Any],
+        user_required: bool,
+    ) -> bool:
+        """Whether an access or refresh token row is imported; each reason it is not is counted."""
+        if checksum in present:
+            section["existing"] += 1
+            return False
+        if not checksum:
+            self.tally(section, "no_token_value")
+            return False
+        if not self.common_checks(row, section, users, user_required):
+            return False
+        if row["id"] in taken:
+            self.tally(section, "id_taken")
+            return False
+        return True
+
     def families(self, access_token_ids: list[Any]) -> dict[Any, uuid.UUID]:
         """Source access token id -> the family of the refresh token issued with it."""
         if not access_token_ids:
@@ -503,16 +527,7 @@ class Importer:
             new = []
             for row in rows:
                 checksum = checksums[row["id"]]
-                if checksum in present:
-                    section["existing"] += 1
-                    continue
-                if not checksum:
-                    self.tally(section, "no_token_value")
-                    continue
-                if not self.common_checks(row, section, users, user_required=False):
-                    continue
-                if row["id"] in taken:
-                    self.tally(section, "id_taken")
+                if not self.token_checks(row, checksum, present, taken, section, users, user_required=False):
                     continue
                 token = AccessToken(
                     id=row["id"],
@@ -560,16 +575,7 @@ class Importer:
             new = []
             for row in rows:
                 checksum = checksums[row["id"]]
-                if checksum in present:
-                    section["existing"] += 1
-                    continue
-                if not checksum:
-                    self.tally(section, "no_token_value")
-                    continue
-                if not self.common_checks(row, section, users, user_required=True):
-                    continue
-                if row["id"] in taken:
-                    self.tally(section, "id_taken")
+                if not self.token_checks(row, checksum, present, taken, section, users, user_required=True):
                     continue
                 if row["access_token_id"] not in scopes:
                     # django-oauth-toolkit keeps the scope on the access token only.
