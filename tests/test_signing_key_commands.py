@@ -87,11 +87,11 @@ def test_activate_refuses_a_key_published_within_the_lead_time_unless_forced():
     now = timezone.now()
     current = signing_keys.create_key("RS256", activate_at=now - timedelta(days=2))
     successor = signing_keys.create_key("RS256", activate_at=now + timedelta(days=1))
-    message = fails("oauth_provider_activate_signing_key", "--kid", successor.kid)
+    message = fails("oauth_provider_activate_signing_key", f"--kid={successor.kid}")
     assert "published less than SIGNING_KEY_ROTATION_LEAD_SECONDS ago" in message
     assert signing_keys.signing_key("RS256").kid == current.kid
 
-    shown, _ = run("oauth_provider_activate_signing_key", "--kid", successor.kid, "--force")
+    shown, _ = run("oauth_provider_activate_signing_key", f"--kid={successor.kid}", "--force")
     assert (shown["kid"], shown["status"]) == (successor.kid, "active")
     signing_keys.clear_cache()
     assert signing_keys.signing_key("RS256").kid == successor.kid
@@ -103,7 +103,7 @@ def test_activate_refuses_an_unknown_or_retired_key():
     assert "No signing key with kid 'nope'" in fails("oauth_provider_activate_signing_key", "--kid", "nope")
     key = signing_keys.create_key("RS256", activate_at=timezone.now() - timedelta(days=2))
     signing_keys.retire(key)
-    assert "is retired" in fails("oauth_provider_activate_signing_key", "--kid", key.kid)
+    assert "is retired" in fails("oauth_provider_activate_signing_key", f"--kid={key.kid}")
 
 
 # --- oauth_provider_reencrypt_signing_keys ----------------------------------------------------
