@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -43,9 +43,10 @@ from ..core.issuer import configured_issuer
 from ..core.jwt_access_tokens import ACCESS_TOKEN_TYPE, REQUIRED_CLAIMS, VerifiedClaims, read_claims
 from ..settings import provider_settings
 from ..storage import jwt_denylist
+from .audience import SITE_AUDIENCE, Audience, expected_audience
 from .tokens import AccessTokenInfo
 
-__all__ = ["JWKSKeySet", "clear_key_sets", "expected_audience", "verify_jwt_access_token"]
+__all__ = ["JWKSKeySet", "clear_key_sets", "verify_jwt_access_token"]
 
 log = logging.getLogger("oauth_provider")
 
@@ -181,22 +182,6 @@ def _issuer() -> str:
     return value
 
 
-def expected_audience(audience: str | Iterable[str] | None = None) -> list[str]:
-    """The audiences a token may name to be accepted here: ``audience`` if given (one
-    call's own), else ``RESOURCE_SERVER_AUDIENCE``, else the issuer identifier."""
-    if audience is None:
-        accepted = _derived.get("audience")
-        if accepted is None:
-            configured = provider_settings.RESOURCE_SERVER_AUDIENCE or [_issuer()]
-            if isinstance(configured, str):
-                configured = [configured]
-            accepted = _derived["audience"] = tuple(str(value) for value in configured)
-        return list(accepted)
-    if isinstance(audience, str):
-        return [audience]
-    return [str(value) for value in audience]
-
-
 def _algorithms() -> list[str]:
     return list(provider_settings.RESOURCE_SERVER_JWT_ALGORITHMS or provider_settings.SIGNING_ALGORITHMS)
 
@@ -283,10 +268,14 @@ def _verify(value: str, kid: str, keys: Mapping[str, jwk.JWK], leeway: int) -> _
     return entry
 
 
-def verify_jwt_access_token(value: str, *, audience: str | Iterable[str] | None = None) -> AccessTokenInfo:
+def verify_jwt_access_token(value: str, *, audience: Audience = SITE_AUDIENCE) -> AccessTokenInfo:
     """The JWT access token ``value``, verified; raises
     :class:`~oauth_provider.core.errors.InvalidToken` (or
-    ``AuthorizationServerUnavailable`` when no key or denylist can be read)."""
+    ``AuthorizationServerUnavailable`` when no key or denylist can be read).
+
+    ``audience`` as for :func:`~oauth_provider.resource.validation.validate_access_token`;
+    a JWT access token always names an audience (RFC 9068 §4): with none expected, it
+    must name the issuer."""
     leeway = int(provider_settings.RESOURCE_SERVER_JWT_LEEWAY_SECONDS)
     entry = _verified.get(value)
     kid = entry.kid if entry is not None else _kid(value)
@@ -298,7 +287,8 @@ def verify_jwt_access_token(value: str, *, audience: str | Iterable[str] | None 
     if verified.expires + leeway < time.time():
         _verified.pop(value, None)
         raise InvalidToken("The access token has expired.")
-    if not any(value in verified.audience for value in expected_audience(audience)):
+    accepted = expected_audience(audience) or [_issuer()]
+    if not any(value in verified.audience for value in accepted):
         # RFC 9068 §4: the token must be meant for this resource server.
         raise InvalidToken("The access token is for another audience.")
     if retired is not None and entry.claims["iat"] > retired.timestamp() + leeway:

@@ -20,6 +20,7 @@ from ..core.errors import (
 from ..core.jwt_access_tokens import looks_like_jwt
 from ..core.resources import protected_resource_metadata_url
 from ..settings import provider_settings
+from .audience import SITE_AUDIENCE, Audience, expected_audience
 from .jwt import verify_jwt_access_token
 from .local import validate_locally
 from .remote import introspect_remotely
@@ -34,22 +35,6 @@ __all__ = [
     "resource_metadata_for",
     "validate_access_token",
 ]
-
-#: ``audience=`` left out: ``RESOURCE_SERVER_AUDIENCE`` applies.
-SITE_AUDIENCE = ""
-
-#: One resource identifier, several (any one will do), ``SITE_AUDIENCE`` or ``None`` (any).
-Audience = str | Iterable[str] | None
-
-
-def expected_audience(audience: Audience = SITE_AUDIENCE) -> list[str] | None:
-    """The audiences a token may name to be accepted (any one will do): ``audience``, or
-    ``RESOURCE_SERVER_AUDIENCE`` when it is left out; ``None`` means any."""
-    if audience == SITE_AUDIENCE:
-        audience = provider_settings.RESOURCE_SERVER_AUDIENCE or None
-    if audience is None:
-        return None
-    return [audience] if isinstance(audience, str) else [str(value) for value in audience]
 
 
 def resource_metadata_for(audience: Audience = SITE_AUDIENCE) -> str | None:
