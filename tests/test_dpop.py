@@ -218,9 +218,9 @@ def test_server_nonces_8(dpop_on, service):
     assert error_of(client_credentials(service, holder.proof(nonce=stale))) == "use_dpop_nonce"
 
 
-def code_tokens(flow, application, holder):
+def code_tokens(flow, application, holder, scope="read"):
     verifier, challenge = pkce_pair()
-    code = flow.get_code(application, challenge=challenge)["code"]
+    code = flow.get_code(application, challenge=challenge, scope=scope)["code"]
     data = {
         "grant_type": "authorization_code",
         "code": code,
@@ -228,7 +228,7 @@ def code_tokens(flow, application, holder):
         "code_verifier": verifier,
         "client_id": application.client_id,
     }
-    response = token_request(data, holder.proof())
+    response = token_request(data, holder.proof() if holder is not None else None)
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -364,6 +364,70 @@ def test_the_jti_is_remembered_in_the_shared_redis(bound, redis_cache):
     client = redis_cache._cache.get_client(write=True)
     assert any(b"oauth_provider:dpop:jti:" in key for key in client.scan_iter("*"))
     assert api(token, holder.proof("GET", API_URL, access_token=token, jti="same")).status_code == 401
+
+
+# -- the OpenID Connect userinfo endpoint, a protected resource like any other (§7) ------------
+
+USERINFO_URL = "http://testserver/oauth/userinfo/"
+
+
+@pytest.fixture
+def signed_in(dpop_on, openid_connect, flow, owner):
+    holder = Holder()
+    tokens = code_tokens(flow, PublicApplicationFactory(), holder, scope="openid")
+    assert tokens["token_type"] == "DPoP"
+    return holder, tokens["access_token"], owner
+
+
+def userinfo(token, proof=None, scheme="DPoP", method="get"):
+    return api(token, proof, scheme=scheme, url="/oauth/userinfo/", method=method)
+
+
+def test_userinfo_takes_a_bound_token_with_its_proof(signed_in):
+    holder, token, owner = signed_in
+    response = userinfo(token, holder.proof("GET", USERINFO_URL, access_token=token))
+    assert response.status_code == 200, response.content
+    assert response.json()["sub"] == str(owner.pk)
+    posted = userinfo(token, holder.proof("POST", USERINFO_URL, access_token=token), method="post")
+    assert posted.status_code == 200, posted.content
+
+
+def test_userinfo_refuses_a_bound_token_as_a_bearer_token(signed_in):
+    holder, token, _ = signed_in
+    refused = userinfo(token, holder.proof("GET", USERINFO_URL, access_token=token), scheme="Bearer")
+    assert refused.status_code == 401
+    assert 'error="invalid_token"' in refused["WWW-Authenticate"]
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda h, t: None, "invalid_dpop_proof"),
+        (lambda h, t: h.proof("GET", API_URL, access_token=t), "invalid_dpop_proof"),
+        (lambda h, t: h.proof("POST", USERINFO_URL, access_token=t), "invalid_dpop_proof"),
+        (lambda h, t: h.proof("GET", USERINFO_URL), "invalid_dpop_proof"),
+        (lambda h, t: Holder().proof("GET", USERINFO_URL, access_token=t), "invalid_token"),
+    ],
+    ids=["no-proof", "other-url", "other-method", "no-ath", "other-key"],
+)
+def test_userinfo_refuses_a_proof_for_another_request_or_key(signed_in, make, error):
+    holder, token, _ = signed_in
+    assert f'error="{error}"' in dpop_error(userinfo(token, make(holder, token)))
+
+
+def test_userinfo_refuses_a_replayed_proof(signed_in, redis_cache):
+    holder, token, _ = signed_in
+    proof = holder.proof("GET", USERINFO_URL, access_token=token)
+    assert userinfo(token, proof).status_code == 200
+    assert 'error="invalid_dpop_proof"' in dpop_error(userinfo(token, proof))
+
+
+def test_userinfo_refuses_a_bearer_token_with_the_dpop_scheme(dpop_on, openid_connect, flow, owner):
+    token = code_tokens(flow, PublicApplicationFactory(), None, scope="openid")["access_token"]
+    assert userinfo(token, scheme="Bearer").status_code == 200
+    assert 'error="invalid_token"' in dpop_error(
+        userinfo(token, Holder().proof("GET", USERINFO_URL, access_token=token))
+    )
 
 
 # -- the codes -----------------------------------------------------------------------------------

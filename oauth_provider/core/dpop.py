@@ -23,7 +23,7 @@ from django.core.cache import caches
 
 from ..settings import provider_settings
 from . import jose, signals
-from .errors import InvalidDPoPProof, UseDPoPNonce
+from .errors import InvalidDPoPProof, ResourceInvalidDPoPProof, UseDPoPNonce
 
 __all__ = [
     "DPOP_HEADER",
@@ -38,6 +38,7 @@ __all__ = [
     "proof_header",
     "remember_jti",
     "verify_proof",
+    "verify_resource_proof",
 ]
 
 #: The request header that carries a proof, and the response header that carries a nonce.
@@ -154,6 +155,28 @@ def remember_jti(proof: Proof, where: str) -> bool:
     if not fresh:
         signals.dpop_proof_replayed.send(sender=Proof, where=where, jkt=proof.jkt)
     return fresh
+
+
+def verify_resource_proof(request: Any, access_token: str, where: str) -> Proof:
+    """The proof that came with ``Authorization: DPoP <access_token>`` at a protected
+    resource (RFC 9449 §7.1): for this method, this URL and this token (``ath``), not seen
+    before; raises :class:`~oauth_provider.core.errors.ResourceInvalidDPoPProof`. Whether
+    the token is bound to the proof's key is the caller's to check."""
+    header = proof_header(request.META)
+    if header is None:
+        raise ResourceInvalidDPoPProof("A DPoP access token needs a DPoP proof header (RFC 9449 §7.1).")
+    try:
+        proof = verify_proof(
+            header,
+            method=request.method or "GET",
+            url=request.build_absolute_uri(request.path),
+            access_token=access_token,
+        )
+    except InvalidDPoPProof as exc:
+        raise ResourceInvalidDPoPProof(exc.description) from exc
+    if not remember_jti(proof, where):
+        raise ResourceInvalidDPoPProof("This DPoP proof was used before (RFC 9449 §11.1).")
+    return proof
 
 
 def _nonce_mac(counter: bytes) -> bytes:

@@ -12,10 +12,8 @@ from ..core import dpop
 from ..core.bearer import presented_token
 from ..core.errors import (
     InsufficientScope,
-    InvalidDPoPProof,
     InvalidToken,
     OAuthError,
-    ResourceInvalidDPoPProof,
 )
 from ..core.jwt_access_tokens import looks_like_jwt
 from ..core.resources import protected_resource_metadata_url
@@ -121,20 +119,7 @@ def authenticate_request(
 
 
 def _dpop_bound(request: HttpRequest, value: str, use_cache: bool, audience: Audience) -> AccessTokenInfo:
-    header = dpop.proof_header(request.META)
-    if header is None:
-        raise ResourceInvalidDPoPProof("A DPoP access token needs a DPoP proof header (RFC 9449 §7.1).")
-    try:
-        proof = dpop.verify_proof(
-            header,
-            method=request.method or "GET",
-            url=request.build_absolute_uri(request.path),
-            access_token=value,
-        )
-    except InvalidDPoPProof as exc:
-        raise ResourceInvalidDPoPProof(exc.description) from exc
-    if not dpop.remember_jti(proof, "resource_server"):
-        raise ResourceInvalidDPoPProof("This DPoP proof was used before (RFC 9449 §11.1).")
+    proof = dpop.verify_resource_proof(request, value, "resource_server")
     info = validate_access_token(value, use_cache=use_cache, audience=audience)
     if info.jkt != proof.jkt:
         raise InvalidToken("The access token is not bound to the DPoP proof's key (RFC 9449 §7.1).")

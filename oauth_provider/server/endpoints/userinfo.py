@@ -1,10 +1,12 @@
 """The userinfo endpoint (OpenID Connect Core §5.3): the claims of the access token's owner.
 
-GET and POST (§5.3.1); the access token is a bearer token (RFC 6750), read by the same
-rules as the resource server's (``core/bearer.py``): the ``Authorization`` header, a form
-body only where ``ACCESS_TOKEN_IN_BODY`` allows it, the URL query never. Errors are
-RFC 6750 §3 challenges (§5.3.3). oauthlib's userinfo endpoint does the rest, through
-django-oauth-toolkit's ``OAuthLibMixin``, with the validator's hooks.
+GET and POST (§5.3.1); the access token is read by the same rules as the resource
+server's (``core/bearer.py``): a bearer token (RFC 6750) in the ``Authorization`` header,
+in a form body only where ``ACCESS_TOKEN_IN_BODY`` allows it, in the URL query never; with
+DPoP on, a DPoP-bound token as ``Authorization: DPoP`` with its proof (RFC 9449 §7).
+Errors are RFC 6750 §3 (or RFC 9449 §7.1) challenges (§5.3.3). oauthlib's userinfo
+endpoint does the rest, through django-oauth-toolkit's ``OAuthLibMixin``, with the
+validator's hooks.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.compat import login_not_required
 from oauth2_provider.views.mixins import OAuthLibMixin
 
-from ...core.bearer import bearer_token_from, challenge_for
+from ...core import dpop
+from ...core.bearer import challenge_for, presented_token
 from ...core.claims import OPENID_SCOPE
 from ...core.errors import (
     InsufficientScope,
@@ -30,6 +33,7 @@ from ...core.errors import (
     TemporarilyUnavailable,
     json_response,
 )
+from ..oidc.validator import presented_with_dpop_key
 from ..request_checks import parameter_problem, unparsable_problem
 from .base import log_backing_service_error
 from .openid import require_openid_connect
@@ -60,14 +64,30 @@ class UserInfoView(OAuthLibMixin, View):
             )
             if problem is not None:
                 raise problem
-            if bearer_token_from(request) is None:
+            presented = presented_token(request)
+            if presented is None:
                 raise MissingToken()
+            scheme, value = presented
+            if scheme == "dpop":
+                return self.dpop_claims_response(request, value)
             return self.claims_response(request)
         except OAuthError as error:
             return _challenge(error)
         except DatabaseError as exc:
             log_backing_service_error(request, exc)
             return _challenge(TemporarilyUnavailable())
+
+    def dpop_claims_response(self, request: HttpRequest, value: str) -> HttpResponse:
+        try:
+            proof = dpop.verify_resource_proof(request, value, "userinfo")
+            # oauthlib reads Bearer tokens only; the proof is checked, the binding is the
+            # validator's (validate_bearer_token).
+            request.META["HTTP_AUTHORIZATION"] = f"Bearer {value}"
+            with presented_with_dpop_key(proof.jkt):
+                return self.claims_response(request)
+        except OAuthError as refused:
+            refused.dpop = True
+            raise
 
     def claims_response(self, request: HttpRequest) -> HttpResponse:
         _, headers, body, status = self.create_userinfo_response(request)

@@ -8,6 +8,9 @@ which the server runs while ``OIDC_ENABLED`` is on.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from oauthlib.common import Request
@@ -21,7 +24,22 @@ from .claims import user_claims
 from .id_tokens import oauthlib_issuer, sign_id_token, verify_id_token_hint
 from .subjects import subject_for
 
-__all__ = ["OpenIDConnectHooks"]
+__all__ = ["OpenIDConnectHooks", "presented_with_dpop_key"]
+
+#: The key of the verified DPoP proof that came with this userinfo request (its RFC 7638
+#: thumbprint), ``""`` for a bearer token. A context variable rather than a header, so that
+#: no client can claim a key it did not prove.
+_proof_key: ContextVar[str] = ContextVar("oauth_provider_userinfo_dpop_key", default="")
+
+
+@contextmanager
+def presented_with_dpop_key(jkt: str) -> Iterator[None]:
+    """Within: the userinfo request's token came with a verified proof of the key ``jkt``."""
+    reset = _proof_key.set(jkt)
+    try:
+        yield
+    finally:
+        _proof_key.reset(reset)
 
 
 class OpenIDConnectHooks:
@@ -112,17 +130,18 @@ class OpenIDConnectHooks:
     # -- userinfo (OpenID Connect Core §5.3) ---------------------------------------------
 
     def validate_bearer_token(self, token: str, scopes: list[str], request: Request) -> bool:
-        """The access token of a userinfo request: live, its client and owner active (the
-        resource server's rules). oauthlib then requires ``openid`` among its scopes."""
+        """The access token of a userinfo request: live, its client and owner active, bound to
+        the key of the request's DPoP proof if it is bound at all (the resource server's
+        rules). oauthlib then requires ``openid`` among its scopes."""
         if not token:
             return False
         found = token_store().access_token(hash_token(token))
         if found is None:
             return False
         access_token = found.instance()
-        if access_token.is_expired() or access_token.jkt:
-            # A DPoP-bound token is never accepted as a bearer token (RFC 9449 §7.1); this
-            # endpoint takes bearer tokens only.
+        if access_token.is_expired() or (access_token.jkt or "") != _proof_key.get():
+            # A DPoP-bound token only with a proof of its key, never as a bearer token; a
+            # bearer token never with the DPoP scheme (RFC 9449 §7.1).
             return False
         application = access_token.application
         user = access_token.user
