@@ -273,7 +273,7 @@ def verify_jwt_access_token(value: str, *, audience: Audience = SITE_AUDIENCE) -
     :class:`~oauth_provider.core.errors.InvalidToken` (or
     ``AuthorizationServerUnavailable`` when no key or denylist can be read).
 
-    ``audience`` as for :func:`~oauth_provider.resource.validation.validate_access_token`;
+    ``audience`` as for ``validate_access_token`` (``resource.validation``);
     a JWT access token always names an audience (RFC 9068 §4): with none expected, it
     must name the issuer."""
     leeway = int(provider_settings.RESOURCE_SERVER_JWT_LEEWAY_SECONDS)
