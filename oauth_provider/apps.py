@@ -23,13 +23,14 @@ class OAuthProviderConfig(AppConfig):
         from .ops import audit, metrics
         from .server.log_filters import silence_oauthlib_debug
         from .server.login import record_login_time
-        from .storage import token_cache
+        from .storage import owners, token_cache
 
         user_logged_in.connect(record_login_time, dispatch_uid="oauth_provider.server.login")
         silence_oauthlib_debug()
         audit.connect()
         metrics.connect()
         token_cache.connect()
+        owners.connect()
         if apps.is_installed("drf_spectacular"):
             # drf-spectacular finds an extension once its class is defined.
             from .resource import openapi  # noqa: F401

@@ -589,6 +589,26 @@ def test_revoking_or_disabling_a_client_denies_its_live_jwts(flow, jwt_client, d
     refused(second, "revoked")
 
 
+def test_deactivating_or_deleting_the_owner_denies_their_live_jwts(
+    flow, owner, jwt_client, denylist, django_assert_num_queries
+):
+    """A JWT is verified without reading its owner's is_active: the denylist tells."""
+    first = flow.tokens_for(jwt_client, scope="read")["access_token"]
+    owner.last_login = timezone.now()
+    with django_assert_num_queries(1):  # a login's save: the UPDATE, nothing else
+        owner.save(update_fields=["last_login"])
+    assert call(first).status_code == 200
+    owner.is_active = False
+    owner.save()
+    refused(first, "revoked")
+    owner.is_active = True
+    owner.save()
+    second = flow.tokens_for(jwt_client, scope="read")["access_token"]
+    assert call(second).status_code == 200
+    owner.delete()
+    refused(second, "revoked")
+
+
 def test_the_denylist_down_fails_closed(flow, jwt_site, jwt_client, settings):
     token = flow.client_credentials(jwt_client).json()["access_token"]
     settings.CACHES = {

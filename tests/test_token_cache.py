@@ -249,6 +249,17 @@ def test_a_refresh_ends_the_access_token_it_replaces(cache_seconds, flow, tokens
     assert get("/api/scoped/", response.json()["access_token"]).status_code == 200
 
 
+def test_deactivating_the_owner_in_this_process_is_seen_at_once(cache_seconds, tokens, owner):
+    token = tokens["access_token"]
+    assert get("/api/scoped/", token).status_code == 200
+    owner.last_login = timezone.now()
+    owner.save(update_fields=["last_login"])  # a login: the entry stays
+    assert len(token_cache._entries) == 1
+    owner.is_active = False
+    owner.save()
+    assert get("/api/scoped/", token).status_code == 401
+
+
 def test_a_refresh_token_reuse_ends_the_family_at_once(cache_seconds, flow, tokens, confidential_client):
     auth = basic_auth(confidential_client.client_id, CLIENT_SECRET)
     refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}

@@ -6,9 +6,9 @@ expiry, and validates it again from that row without a query: expiry, the client
 ``is_active`` and the owner's ``is_active`` are checked as they were when the row was
 read. The trade-off: in that window, a token revoked, or whose client was disabled or
 whose owner was deactivated, through another process (or straight in the database)
-is still accepted by this one. A revocation, a detected reuse, a disabled client or a
-revoked consent in this process drops this process's entries at once; so does a
-refresh, for the access token it replaces.
+is still accepted by this one. A revocation, a detected reuse, a disabled client, a
+deactivated or deleted owner (``owners.py``) or a revoked consent in this process drops
+this process's entries at once; so does a refresh, for the access token it replaces.
 
 Entries are keyed by the token's SHA-256, never by its value, and hold the row, not
 model instances: every request gets instances of its own, built only if it uses them.
