@@ -1,5 +1,12 @@
 """Authorization server metadata (RFC 8414)."""
 
+import pytest
+from django.db import DatabaseError
+
+from oauth_provider.storage import signing_keys
+
+pytestmark = pytest.mark.django_db
+
 
 def test_metadata_document_3(client, settings):
     response = client.get("/.well-known/oauth-authorization-server")
@@ -59,3 +66,26 @@ def test_a_new_site_advertises_no_legacy_grant(client, settings):
     body = client.get("/.well-known/oauth-authorization-server").json()
     assert body["grant_types_supported"] == ["authorization_code", "refresh_token", "client_credentials"]
     assert body["response_types_supported"] == ["code"]
+
+
+def test_jwks_uri_is_named_once_a_signing_key_is_published(client):
+    """RFC 8414 §2: the keys of JWT access tokens (docs/jwt.rst), found from the issuer alone,
+    with OpenID Connect off; before any key exists there is no JWKS to name."""
+    assert "jwks_uri" not in client.get("/.well-known/oauth-authorization-server").json()
+    assert client.get("/oauth/jwks/").status_code == 404
+    signing_keys.rotate("RS256")
+    body = client.get("/.well-known/oauth-authorization-server").json()
+    assert body["jwks_uri"] == "http://testserver/oauth/jwks/"
+    keys = client.get(body["jwks_uri"]).json()["keys"]
+    assert [key["alg"] for key in keys] == ["RS256"]
+
+
+@pytest.mark.parametrize("path", ["/.well-known/oauth-authorization-server", "/oauth/jwks/"])
+def test_a_database_outage_is_temporarily_unavailable_not_a_500(client, monkeypatch, path):
+    def down(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(signing_keys, "_records", down)
+    response = client.get(path)
+    assert response.status_code == 503
+    assert response.json()["error"] == "temporarily_unavailable"

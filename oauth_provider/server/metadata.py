@@ -15,10 +15,12 @@ from ..core.grant_types import GrantType, supported_response_types
 from ..core.issuer import absolute_url, issuer
 from ..core.scopes import known_scopes
 from ..settings import provider_settings
+from ..storage import signing_keys
 
 __all__ = [
     "device_metadata",
     "dpop_metadata",
+    "keys_metadata",
     "metadata",
     "openid_metadata",
     "optional_metadata",
@@ -61,11 +63,21 @@ def optional_metadata(request: HttpRequest) -> dict[str, Any]:
     openid = openid_metadata(request) if provider_settings.OIDC_ENABLED else {}
     return (
         registration_metadata(request)
+        | keys_metadata(request)
         | openid
         | device_metadata(request)
         | par_metadata(request)
         | dpop_metadata()
     )
+
+
+def keys_metadata(request: HttpRequest) -> dict[str, Any]:
+    """RFC 8414 §2 ``jwks_uri`` whenever the JWKS document is served: with OpenID Connect
+    on, or once a signing key is published (JWT access tokens, docs/jwt.rst), so that a
+    resource server can find the keys from the issuer alone."""
+    if not provider_settings.OIDC_ENABLED and not signing_keys.published_keys():
+        return {}
+    return {"jwks_uri": absolute_url(request, reverse("oauth_provider:jwks"))}
 
 
 def dpop_metadata() -> dict[str, Any]:
@@ -119,7 +131,6 @@ def openid_metadata(request: HttpRequest) -> dict[str, Any]:
         subject_types.append("pairwise")
     return {
         "userinfo_endpoint": url(reverse("oauth_provider:userinfo")),
-        "jwks_uri": url(reverse("oauth_provider:jwks")),
         "end_session_endpoint": url(reverse("oauth_provider:end_session")),
         "subject_types_supported": subject_types,
         "id_token_signing_alg_values_supported": list(provider_settings.SIGNING_ALGORITHMS),

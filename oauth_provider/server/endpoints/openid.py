@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from oauth2_provider.compat import login_not_required
 
+from ...core.errors import TemporarilyUnavailable
 from ...settings import provider_settings
 from ...storage import signing_keys
+from .base import log_backing_service_error
 from .metadata import MetadataView
 
 __all__ = ["JWKSView", "OpenIDConfigurationView", "require_openid_connect"]
@@ -27,7 +30,7 @@ def require_openid_connect() -> None:
 class OpenIDConfigurationView(MetadataView):
     """``/.well-known/openid-configuration``: the metadata document, the same as RFC 8414's."""
 
-    def get(self, request: HttpRequest) -> JsonResponse:
+    def get(self, request: HttpRequest) -> HttpResponse:
         require_openid_connect()
         return super().get(request)
 
@@ -38,7 +41,11 @@ class JWKSView(View):
     ahead of use and the retired ones whose tokens may still be valid."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        document = signing_keys.jwks()
+        try:
+            document = signing_keys.jwks()
+        except DatabaseError as exc:
+            log_backing_service_error(request, exc)
+            return TemporarilyUnavailable().as_response()
         if not document["keys"]:
             # JWT access tokens (docs/jwt.rst) need the keys without OpenID Connect.
             require_openid_connect()
