@@ -27,7 +27,7 @@ from oauth2_provider.models import (
 
 from oauth_provider.core import signals
 from oauth_provider.core.hashing import hash_client_secret, hash_token
-from oauth_provider.models import Consent
+from oauth_provider.models import get_consent_model
 from oauth_provider.storage import maintenance
 
 from .conftest import CLIENT_SECRET, basic_auth, pkce_pair
@@ -561,7 +561,7 @@ def test_revoke_a_users_tokens_at_every_client(two_owners_two_clients, sent):
     assert live(user=owner) == 0
     assert live(user=other) == 4
     assert sent == ["token_revoked", "token_revoked"]
-    assert Consent.objects.filter(revoked__isnull=False).count() == 0
+    assert get_consent_model().objects.filter(revoked__isnull=False).count() == 0
 
 
 def test_revoke_a_users_tokens_at_one_client(two_owners_two_clients):
@@ -577,8 +577,10 @@ def test_revoke_with_consents(two_owners_two_clients, sent):
     first, second, owner, other = two_owners_two_clients
     output, _ = run("oauth_provider_revoke_tokens", "--user", owner.username, "--consents")
     assert output == {"revoked": 4, "consents_revoked": 2}
-    assert set(Consent.objects.filter(revoked__isnull=False).values_list("user", flat=True)) == {owner.pk}
-    assert Consent.objects.filter(user=other, revoked__isnull=True).count() == 2
+    assert set(get_consent_model().objects.filter(revoked__isnull=False).values_list("user", flat=True)) == {
+        owner.pk
+    }
+    assert get_consent_model().objects.filter(user=other, revoked__isnull=True).count() == 2
     assert sorted(sent) == ["consent_revoked"] * 2 + ["token_revoked"] * 2
 
 
@@ -586,9 +588,9 @@ def test_revoke_a_clients_consents(two_owners_two_clients):
     first, second, owner, other = two_owners_two_clients
     output, _ = run("oauth_provider_revoke_tokens", "--client-id", first.client_id, "--consents")
     assert output == {"revoked": 4, "consents_revoked": 2}
-    assert set(Consent.objects.filter(revoked__isnull=False).values_list("application", flat=True)) == {
-        first.pk
-    }
+    assert set(
+        get_consent_model().objects.filter(revoked__isnull=False).values_list("application", flat=True)
+    ) == {first.pk}
 
 
 @pytest.mark.parametrize(

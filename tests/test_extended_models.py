@@ -1,9 +1,13 @@
-"""A site with its own Application (an added field) and Consent models migrates, serves
-every grant and shows the field in the admin (docs/extending.rst).
+"""A site with its own models, every one swapped (the client and the access token with an
+added field, the consent, the authorization code, the refresh and ID tokens), migrates, serves
+every grant, stores its tokens in its own tables and shows the fields in the admin
+(docs/extending.rst).
 
 Models are chosen when Django starts, so this runs a pytest of its own on
-tests.extended_site.settings: the grant, refresh, revocation, introspection and resource
-server tests, and tests/extended_site/extended_checks.py.
+tests.extended_site.settings: the grant, refresh, revocation, introspection, resource server,
+OpenID Connect, JWT access token, token exchange, device and command tests, the token store's,
+and tests/extended_site/extended_checks.py. It runs on the database and token store this run
+uses (TEST_DATABASE, TEST_TOKEN_STORE).
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ SUITE = [
     "tests/test_revocation.py",
     "tests/test_introspection.py",
     "tests/test_resource_server.py",
+    "tests/test_openid_connect.py",
+    "tests/test_jwt_access_tokens.py",
+    "tests/test_token_exchange.py",
+    "tests/test_device_authorization.py",
+    "tests/test_commands.py",
+    "tests/test_sql_store.py",
 ]
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
@@ -259,7 +260,8 @@ def test_create_client_takes_the_format_and_audience(flow, jwt_site):
 
 
 def test_the_admin_form_has_the_format_and_audience(admin_client, jwt_client):
-    page = admin_client.get(f"/admin/oauth_provider/application/{jwt_client.pk}/change/")
+    meta = jwt_client._meta
+    page = admin_client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[jwt_client.pk]))
     assert page.status_code == 200
     assert b'name="access_token_format"' in page.content
     assert b'name="access_token_audience"' in page.content

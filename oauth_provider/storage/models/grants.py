@@ -51,8 +51,10 @@ class AbstractGrant(dot_models.AbstractGrant):
         abstract = True
         verbose_name = _("authorization code")
         indexes = [
-            # A nonce is accepted once per client (docs/oidc.rst, "Nonces").
-            models.Index(fields=["application", "nonce"], name="%(app_label)s_%(class)s_nonce"),
+            # A nonce is accepted once per client (docs/oidc.rst, "Nonces"). Unnamed, so Django
+            # names it after each concrete model within the 30 characters it allows an index
+            # name (models.E034); "<app>_<model>_nonce" outgrows that for many site models.
+            models.Index(fields=["application", "nonce"]),
         ]
 
 
@@ -61,3 +63,5 @@ class Grant(AbstractGrant):
 
     class Meta(AbstractGrant.Meta):
         swappable = "OAUTH2_PROVIDER_GRANT_MODEL"
+        # The name its migration gave the index (0002_openid_connect).
+        indexes = [models.Index(fields=["application", "nonce"], name="oauth_provider_grant_nonce")]
