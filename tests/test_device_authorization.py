@@ -586,3 +586,21 @@ def test_revoking_the_consent_before_the_device_polls_denies_it(tv, owner):
     revoke_consent(owner, tv)
     assert error_of(poll(tv, started["device_code"])) == "access_denied"
     assert not get_access_token_model().objects.exists()
+
+
+def test_django_oauth_toolkits_device_paths_are_served_too(tv, settings):
+    """oauth_provider.dot_urls (docs/switching.rst): a device configured with the old paths."""
+    settings.ROOT_URLCONF = "tests.dot_compat_urls"
+    assert reverse("oauth2_provider:device-authorization") == "/o/device-authorization/"
+    response = Client().post(
+        "/o/device-authorization/",
+        urlencode({"client_id": tv.client_id, "scope": "read"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200, response.content
+    assert USER_CODE.match(response.json()["user_code"])
+    owner = UserFactory()
+    browser = Client()
+    browser.force_login(owner)
+    page = browser.get(reverse("oauth2_provider:device"))
+    assert page.status_code == 200 and b"user_code" in page.content
