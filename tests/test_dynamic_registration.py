@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import StringIO
 from urllib.parse import urlencode
 
@@ -374,3 +375,32 @@ def test_admin_lists_registration_source_and_disables_in_bulk(open_registration,
     )
     assert not Applications().filter(is_active=True).exists()
     assert not get_access_token_model().objects.exists()
+
+
+def test_the_admin_issues_an_initial_access_token_shown_once(protected_registration, admin_client):
+    add = "/admin/oauth_provider/initialaccesstoken/add/"
+    form = admin_client.get(add)
+    assert form.status_code == 200
+    assert {"description", "expires_in", "uses"} <= set(form.context["adminform"].form.fields)
+    added = admin_client.post(add, {"description": "partner onboarding", "expires_in": "3600", "uses": "2"})
+    assert added.status_code == 302, added.content
+    page = admin_client.get(added["Location"])
+    assert "no-store" in page["Cache-Control"]
+    [(row, token)] = page.context["secrets"]
+    assert page.content.decode().count(token) == 1
+    stored = InitialAccessToken.objects.get()
+    assert stored.pk == row.pk and stored.description == "partner onboarding"
+    assert stored.token_checksum == hash_token(token) and stored.remaining_uses == 2
+    assert timedelta(minutes=59) < stored.expires - stored.created <= timedelta(hours=1)
+    reloaded = admin_client.get(added["Location"])
+    assert token not in reloaded.content.decode() and reloaded.context["secrets"] == []
+    assert register(NATIVE_APP, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 201
+    assert InitialAccessToken.objects.get().remaining_uses == 1
+
+
+def test_the_admin_refuses_negative_lifetimes_and_uses(protected_registration, admin_client):
+    add = "/admin/oauth_provider/initialaccesstoken/add/"
+    refused = admin_client.post(add, {"description": "", "expires_in": "-1", "uses": "-2"})
+    assert refused.status_code == 200
+    assert set(refused.context["adminform"].form.errors) == {"expires_in", "uses"}
+    assert not InitialAccessToken.objects.exists()

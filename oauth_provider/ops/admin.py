@@ -30,6 +30,7 @@ from oauth2_provider.models import get_application_model
 from ..core.grant_types import GrantType
 from ..core.jose import ALGORITHMS
 from ..server.configuration import openid_connect_enabled
+from ..server.registration import create_initial_access_token
 from ..settings import provider_settings
 from ..storage import signing_keys
 from ..storage.clients import disable_client, register_client, rotate_client_secret
@@ -140,7 +141,51 @@ def site_fields(model: Any) -> tuple[str, ...]:
     )
 
 
-class ApplicationAdmin(admin.ModelAdmin):
+class ShownOnceAdmin(admin.ModelAdmin):
+    """An admin whose new secrets are shown once, on a page of their own after a redirect
+    (POST, redirect, GET; see ops/shown_once.py), never cached."""
+
+    #: The page that shows ``secrets``, a list of ``(row, secret)``, or that they were shown.
+    shown_once_template = ""
+    #: Its title once the secrets were shown.
+    shown_once_title: Any = ""
+
+    def get_urls(self) -> list[Any]:
+        show = self.admin_site.admin_view(self.secrets_view)
+        name = f"{self.model._meta.app_label}_{self.model._meta.model_name}_secrets"
+        return [path("secrets/<str:key>/", show, name=name), *super().get_urls()]
+
+    def show_secrets_once(
+        self, request: HttpRequest, secrets: list[tuple[Any, str]], title: Any
+    ) -> HttpResponse:
+        """Send the browser to the page that shows ``secrets`` once."""
+        key, pad = shown_once.keep(
+            request, {"title": str(title), "secrets": [[row.pk, secret] for row, secret in secrets]}
+        )
+        name = f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_secrets"
+        return HttpResponseRedirect(reverse(name, args=[key]) + "?" + urlencode({"pad": pad}))
+
+    def secrets_view(self, request: HttpRequest, key: str) -> HttpResponse:
+        """The one page that shows plaintext secrets: once, never cached."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        kept = shown_once.take(request, key, request.GET.get("pad", ""))
+        shown: list[tuple[Any, str]] = []
+        if kept is not None:
+            rows = self.model._default_manager.in_bulk([pk for pk, _ in kept["secrets"]])
+            shown = [(rows[pk], secret) for pk, secret in kept["secrets"] if pk in rows]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "secrets": shown,
+            "title": kept["title"] if kept is not None else self.shown_once_title,
+        }
+        response = TemplateResponse(request, self.shown_once_template, context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ApplicationAdmin(ShownOnceAdmin):
     form = ApplicationForm
     list_display = (
         "name",
@@ -160,6 +205,8 @@ class ApplicationAdmin(admin.ModelAdmin):
     actions = ["rotate_secret", "revoke_tokens", "disable"]
     # django-oauth-toolkit's get_absolute_url() names a URL this package does not serve.
     view_on_site = False
+    shown_once_template = "oauth_provider/admin/client_secret.html"
+    shown_once_title = _("Client secret already shown")
 
     @admin.display(description=_("client type"), ordering="client_type")
     def type_and_source(self, obj: AbstractApplication) -> str:
@@ -184,40 +231,6 @@ class ApplicationAdmin(admin.ModelAdmin):
             openid = OPENID_FIELDS if provider_settings.OIDC_ENABLED else ()
             kwargs["fields"] = (*ApplicationForm.Meta.fields, *openid, *site_fields(self.model))
         return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_urls(self) -> list[Any]:
-        show = self.admin_site.admin_view(self.secrets_view)
-        name = f"{self.model._meta.app_label}_{self.model._meta.model_name}_secrets"
-        return [path("secrets/<str:key>/", show, name=name), *super().get_urls()]
-
-    def show_secrets_once(
-        self, request: HttpRequest, secrets: list[tuple[AbstractApplication, str]], title: Any
-    ) -> HttpResponse:
-        """Send the browser to the page that shows ``secrets`` once (see ops/shown_once.py)."""
-        key, pad = shown_once.keep(
-            request, {"title": str(title), "secrets": [[app.pk, secret] for app, secret in secrets]}
-        )
-        name = f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_secrets"
-        return HttpResponseRedirect(reverse(name, args=[key]) + "?" + urlencode({"pad": pad}))
-
-    def secrets_view(self, request: HttpRequest, key: str) -> HttpResponse:
-        """The one page that shows plaintext secrets: once, never cached."""
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        kept = shown_once.take(request, key, request.GET.get("pad", ""))
-        shown: list[tuple[Any, str]] = []
-        if kept is not None:
-            applications = self.model._default_manager.in_bulk([pk for pk, _ in kept["secrets"]])
-            shown = [(applications[pk], secret) for pk, secret in kept["secrets"] if pk in applications]
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "secrets": shown,
-            "title": kept["title"] if kept is not None else _("Client secret already shown"),
-        }
-        response = TemplateResponse(request, "oauth_provider/admin/client_secret.html", context)
-        response["Cache-Control"] = "no-store"
-        return response
 
     @admin.action(
         description=_("Rotate the secret of selected clients (old secret kept for the grace period)")
@@ -389,10 +402,32 @@ class ConsentAdmin(admin.ModelAdmin):
         self.message_user(request, _("Consents revoked."))
 
 
+class InitialAccessTokenCreationForm(forms.ModelForm):
+    """A new initial access token: what ``oauth_provider_create_initial_access_token`` asks."""
+
+    expires_in = forms.IntegerField(
+        min_value=0,
+        initial=7 * 24 * 3600,
+        label=_("Expires in (seconds)"),
+        help_text=_("0: never expires."),
+    )
+    uses = forms.IntegerField(
+        min_value=0,
+        initial=1,
+        label=_("Uses"),
+        help_text=_("How many clients it may register; 0: any number."),
+    )
+
+    class Meta:
+        model = InitialAccessToken
+        fields = ("description",)
+
+
 @admin.register(InitialAccessToken)
-class InitialAccessTokenAdmin(admin.ModelAdmin):
-    """Initial access tokens (RFC 7591 §3): issued by ``oauth_provider_create_initial_access_token``,
-    which shows the token once; here they are listed and revoked."""
+class InitialAccessTokenAdmin(ShownOnceAdmin):
+    """Initial access tokens (RFC 7591 §3): issued here or by
+    ``oauth_provider_create_initial_access_token``, the token shown once (only its hash is
+    stored); listed and revoked."""
 
     list_display = ("pk", "description", "created", "expires", "remaining_uses", "revoked")
     list_filter = (RevocationStatusFilter, "created")
@@ -400,9 +435,36 @@ class InitialAccessTokenAdmin(admin.ModelAdmin):
     fields = ("description", "created", "expires", "remaining_uses", "revoked")
     readonly_fields = ("created", "revoked")
     actions = ["revoke"]
+    shown_once_template = "oauth_provider/admin/initial_access_token.html"
+    shown_once_title = _("Initial access token already shown")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = InitialAccessTokenCreationForm
+            kwargs["fields"] = ("description", "expires_in", "uses")
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("description", "expires_in", "uses") if obj is None else self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: InitialAccessToken, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        row, token = create_initial_access_token(
+            description=form.cleaned_data["description"],
+            expires_in=form.cleaned_data["expires_in"] or None,
+            uses=form.cleaned_data["uses"] or None,
+        )
+        obj.pk = row.pk
+        obj.plaintext_token = token  # type: ignore[attr-defined]  # for response_add only
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> HttpResponse:
+        created = _("Initial access token created")
+        return self.show_secrets_once(request, [(obj, obj.plaintext_token)], created)
 
     @admin.action(description=_("Revoke selected initial access tokens"))
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
