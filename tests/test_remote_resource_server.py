@@ -398,16 +398,17 @@ def test_a_refresh_token_is_not_an_access_token_rfc6749_1_5(remote, flow, confid
 def test_a_revoked_token_is_401_once_the_cached_answer_is_gone_rfc7009(
     remote, user_token, confidential_client
 ):
-    remote.configure(INTROSPECTION_CACHE_SECONDS=1)
+    # Two seconds: room for a busy machine between the first call and the second.
+    remote.configure(INTROSPECTION_CACHE_SECONDS=2)
     token = user_token("read")
     assert call("/api/scoped/", token).status_code == 200
-    assert 0 < redis_ttl_ms(token) <= 1000
+    assert 0 < redis_ttl_ms(token) <= 2000
 
     remote.revoke(confidential_client, token)
-    # Still inside the one-second window: the cached answer stands.
+    # Still inside the window: the cached answer stands.
     assert call("/api/scoped/", token).status_code == 200
 
-    time.sleep(1.2)
+    time.sleep(2.2)
     response = call("/api/scoped/", token)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == NOT_ACTIVE
