@@ -6,7 +6,9 @@ from io import BytesIO
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 
 from oauth_provider.wsgi import guard
@@ -71,6 +73,17 @@ def test_an_id_too_large_for_the_database_is_a_404(browser, application_id):
     assert browser.get(f"/oauth/connected-apps/{application_id}/revoke/").status_code == 404
 
 
+@pytest.fixture
+def connections_kept():
+    """A WSGI request closes the database connection when it starts and ends, which would
+    end the test's transaction; Django's test client disconnects the same receivers."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def environ(query: str, content_type: str) -> dict:
     values = {
         "REQUEST_METHOD": "GET",
@@ -109,7 +122,7 @@ def test_the_wsgi_guard_answers_400_invalid_request():
     assert b'"error": "invalid_request"' in body
 
 
-def test_the_wsgi_guard_lets_other_requests_through():
+def test_the_wsgi_guard_lets_other_requests_through(connections_kept):
     seen = {}
 
     def start_response(status, headers):
