@@ -451,6 +451,27 @@ def test_the_audience_can_be_given_per_call(flow, jwt_site, jwt_client):
         validate_access_token(token)
 
 
+def test_any_audience_still_checks_a_jwt_against_the_sites_audience(flow, jwt_site, jwt_client):
+    """audience=None accepts an opaque token for any resource; a JWT is always checked
+    (RFC 9068 §4): against RESOURCE_SERVER_AUDIENCE, else the issuer."""
+    from oauth_provider.core.errors import InvalidToken
+    from oauth_provider.resource import validate_access_token
+
+    jwt_site.OAUTH_PROVIDER = {**jwt_site.OAUTH_PROVIDER, "RESOURCE_SERVER_AUDIENCE": API}
+    jwt_client.access_token_audience = API
+    jwt_client.save()
+    for_api = flow.client_credentials(jwt_client).json()["access_token"]
+    assert validate_access_token(for_api, audience=None).client_id == jwt_client.client_id
+    jwt_client.access_token_audience = "https://mcp.example"
+    jwt_client.save()
+    elsewhere = flow.client_credentials(jwt_client).json()["access_token"]
+    with pytest.raises(InvalidToken):
+        validate_access_token(elsewhere, audience=None)
+    jwt_site.OAUTH_PROVIDER = {**jwt_site.OAUTH_PROVIDER, "RESOURCE_SERVER_AUDIENCE": None}
+    with pytest.raises(InvalidToken):
+        validate_access_token(for_api, audience=None)
+
+
 def test_an_expired_token_is_refused(flow, jwt_client):
     """Beyond RESOURCE_SERVER_JWT_LEEWAY_SECONDS (30 s)."""
     now = int(time.time())

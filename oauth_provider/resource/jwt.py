@@ -273,9 +273,9 @@ def verify_jwt_access_token(value: str, *, audience: Audience = SITE_AUDIENCE) -
     :class:`~oauth_provider.core.errors.InvalidToken` (or
     ``AuthorizationServerUnavailable`` when no key or denylist can be read).
 
-    ``audience`` as for ``validate_access_token`` (``resource.validation``);
-    a JWT access token always names an audience (RFC 9068 §4): with none expected, it
-    must name the issuer."""
+    ``audience`` as for ``validate_access_token`` (``resource.validation``), except that
+    a JWT access token is always checked against an audience (RFC 9068 §4): with ``None``
+    (any), ``RESOURCE_SERVER_AUDIENCE``; without that either, the issuer."""
     leeway = int(provider_settings.RESOURCE_SERVER_JWT_LEEWAY_SECONDS)
     entry = _verified.get(value)
     kid = entry.kid if entry is not None else _kid(value)
@@ -287,7 +287,7 @@ def verify_jwt_access_token(value: str, *, audience: Audience = SITE_AUDIENCE) -
     if verified.expires + leeway < time.time():
         _verified.pop(value, None)
         raise InvalidToken("The access token has expired.")
-    accepted = expected_audience(audience) or [_issuer()]
+    accepted = expected_audience(audience) or expected_audience(SITE_AUDIENCE) or [_issuer()]
     if not any(value in verified.audience for value in accepted):
         # RFC 9068 §4: the token must be meant for this resource server.
         raise InvalidToken("The access token is for another audience.")
