@@ -17,7 +17,8 @@ here is deleted from the package's table and a client deleted here is gone, whil
 django-oauth-toolkit's tables still hold both, and importing them again would bring them
 back. Rows the package has under the same client id, token checksum or code hash (imported
 before the record existed) are skipped too, and recorded. So an interrupted import resumes
-where it stopped, and a re-run after the switch brings nothing back. See docs/switching.rst.
+where it stopped, and a re-run after the switch brings back nothing it recorded.
+See docs/switching.rst.
 """
 
 from __future__ import annotations
