@@ -35,7 +35,9 @@ from oauth2_provider.models import (
 )
 
 from oauth_provider.core.hashing import SECRET_HASH_PREFIX, hash_token
-from oauth_provider.models import Consent
+from oauth_provider.models import Consent, ImportedDotRow
+from oauth_provider.ops.commands.import_dot import Importer
+from oauth_provider.storage.revocation import revoke_token
 
 from .conftest import basic_auth, query_of
 
@@ -321,6 +323,108 @@ def test_a_rerun_imports_nothing_twice(dot_site):
     assert AccessToken.objects.count() == first["access_tokens"]["imported"]
 
 
+def test_a_rerun_brings_back_no_revoked_token_and_no_deleted_client(dot_site, client):
+    """Once the package serves the site, its tables are the truth: a token revoked here is
+    deleted from them and a client deleted here is gone, while django-oauth-toolkit's tables
+    still hold both. A re-run skips every row an earlier run imported (docs/switching.rst)."""
+    first = import_dot()
+    web_access = dot_site["web_tokens"]["access_token"]
+    assert bearer(client, "/api/scoped/", web_access).status_code == 200
+    assert revoke_token(AccessToken.objects.get(token_checksum=hash_token(web_access))) > 0
+    assert bearer(client, "/api/scoped/", web_access).status_code == 401
+    service = dot_site["service"]
+    Application.objects.get(client_id=service["client_id"]).delete()
+
+    second = import_dot()
+
+    answer = bearer(client, "/api/scoped/", web_access)
+    assert answer.status_code == 401
+    assert 'error="invalid_token"' in answer["WWW-Authenticate"]
+    assert not AccessToken.objects.filter(token_checksum=hash_token(web_access)).exists()
+    web = dot_site["web"]
+    answer = refresh(client, dot_site["web_tokens"]["refresh_token"], web["secret"], web["client_id"])
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_grant"
+    assert not Application.objects.filter(client_id=service["client_id"]).exists()
+    assert bearer(client, "/api/client-only/", dot_site["service_tokens"]["access_token"]).status_code == 401
+    answer = client.post(
+        reverse("oauth_provider:token"),
+        urlencode({"grant_type": "client_credentials", "scope": "read"}),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic_auth(service["client_id"], service["secret"]),
+    )
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "invalid_client"
+    # What the first run imported counts as existing, the deleted client and token included.
+    assert second["applications"]["imported"] == 0
+    assert second["applications"]["existing"] == first["applications"]["imported"] == 3
+    for section in ("access_tokens", "refresh_tokens", "authorization_codes"):
+        assert second[section]["imported"] == 0
+        assert second[section]["existing"] == first[section]["imported"] > 0
+        assert "skipped" not in second[section]
+    # The client that stayed keeps working.
+    assert bearer(client, "/api/scoped/", dot_site["mobile_tokens"]["access_token"]).status_code == 200
+
+
+def test_the_import_records_each_row_it_brings_in(dot_site):
+    report = import_dot()
+    recorded = {
+        kind: set(ImportedDotRow.objects.filter(kind=kind).values_list("source_id", flat=True))
+        for kind in ("application", "access_token", "refresh_token", "grant")
+    }
+    assert recorded["application"] == set(Application.objects.values_list("pk", flat=True))
+    assert recorded["access_token"] == set(AccessToken.objects.values_list("pk", flat=True))
+    assert recorded["refresh_token"] == set(RefreshToken.objects.values_list("pk", flat=True))
+    assert len(recorded["grant"]) == report["authorization_codes"]["imported"] == 1
+    with connections[SOURCE].cursor() as cursor:
+        cursor.execute("SELECT id FROM oauth2_provider_grant WHERE code <> ''")
+        source_codes = {row[0] for row in cursor.fetchall()}
+    assert recorded["grant"] <= source_codes
+
+
+def test_rows_imported_before_the_record_existed_are_recorded_on_the_next_run(dot_site, client):
+    """An import by an earlier version left no record: the next run finds those rows by
+    client id and checksum, counts them as existing and records them, so that they too
+    stay revoked or deleted afterwards."""
+    first = import_dot()
+    ImportedDotRow.objects.all().delete()
+    second = import_dot()
+    assert second["access_tokens"] == {**first["access_tokens"], "imported": 0, "existing": 3}
+    assert ImportedDotRow.objects.count() == first["applications"]["imported"] + 3 + 2 + 1
+    web_access = dot_site["web_tokens"]["access_token"]
+    revoke_token(AccessToken.objects.get(token_checksum=hash_token(web_access)))
+    third = import_dot()
+    assert third["access_tokens"]["imported"] == 0
+    assert bearer(client, "/api/scoped/", web_access).status_code == 401
+
+
+def test_an_import_interrupted_mid_batch_resumes(dot_site, monkeypatch):
+    """A batch and its record are one transaction: a batch that fails leaves neither, and
+    the next run imports it."""
+    record = Importer.record
+    calls = []
+
+    def failing_record(self, kind, source_ids):
+        record(self, kind, source_ids)
+        if kind == "access_token":
+            calls.append(source_ids)
+            if len(calls) == 2:
+                raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(Importer, "record", failing_record)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        import_dot("--batch-size", "1")
+    assert AccessToken.objects.count() == 1
+    assert ImportedDotRow.objects.filter(kind="access_token").count() == 1
+    monkeypatch.setattr(Importer, "record", record)
+    rest = import_dot("--batch-size", "1")
+    assert rest["applications"]["existing"] == 3
+    assert rest["access_tokens"]["existing"] == 1
+    assert rest["access_tokens"]["imported"] == 2
+    assert rest["refresh_tokens"]["imported"] == 2
+    assert AccessToken.objects.count() == ImportedDotRow.objects.filter(kind="access_token").count() == 3
+
+
 def test_an_interrupted_import_resumes(dot_site):
     """Clients first, in batches of one; the tokens on the next run."""
     partial = import_dot("--without-tokens", "--without-codes", "--without-consents", "--batch-size", "1")
@@ -338,6 +442,7 @@ def test_dry_run_changes_nothing(dot_site):
     assert report["applications"]["imported"] == 3
     assert report["access_tokens"]["imported"] == 3
     assert Application.objects.count() == AccessToken.objects.count() == Consent.objects.count() == 0
+    assert ImportedDotRow.objects.count() == 0
 
 
 def test_owners_missing_here_are_reported(dot_site_database, db):

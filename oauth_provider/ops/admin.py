@@ -38,6 +38,7 @@ from ..storage.models import (
     AbstractApplication,
     AuditEvent,
     DeviceAuthorization,
+    ImportedDotRow,
     InitialAccessToken,
     SigningKey,
     get_consent_model,
@@ -53,6 +54,7 @@ __all__ = [
     "DeviceAuthorizationAdmin",
     "GrantAdmin",
     "IDTokenAdmin",
+    "ImportedDotRowAdmin",
     "InitialAccessTokenAdmin",
     "RefreshTokenAdmin",
     "SigningKeyAdmin",
@@ -381,6 +383,17 @@ class DeviceAuthorizationAdmin(ReadOnlyAdmin):
     search_fields = ("application__name", "application__client_id", *USER_SEARCH)
     exclude = ("device_code", "user_code")
     raw_id_fields = ("user",)
+
+
+@admin.register(ImportedDotRow)
+class ImportedDotRowAdmin(ReadOnlyAdmin):
+    """What oauth_provider_import_dot copied; a later run skips these rows (docs/switching.rst)."""
+
+    list_display = ("kind", "source_id", "created")
+    list_filter = ("kind", "created")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(get_consent_model())

@@ -223,3 +223,41 @@ def test_the_admin_shows_the_added_token_field(admin_client, flow, confidential_
         assert admin_client.get(f"/admin/extended_site/{model}/").status_code == 200
     # The package's default token model has no admin page of its own on this site.
     assert admin_client.get("/admin/oauth_provider/accesstoken/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_import_fills_the_site_models_and_a_rerun_brings_back_nothing(tmp_path, request, client):
+    """oauth_provider_import_dot writes the site's models, and its record keeps a revoked
+    token and a deleted client from coming back on a re-run (docs/switching.rst)."""
+    from django.contrib.auth import get_user_model
+
+    from oauth_provider.storage.revocation import revoke_token
+    from tests.test_import_dot import (
+        bearer,
+        build_dot_site,
+        drop_location,
+        fresh_location,
+        import_dot,
+        source_database,
+    )
+
+    location = fresh_location(tmp_path, "extended")
+    request.addfinalizer(lambda: drop_location(location))
+    held = build_dot_site(location)
+    for name, pk in held["users"].items():
+        get_user_model().objects.create_user(name, id=pk)
+    with source_database(location):
+        first = import_dot()
+        assert first["access_tokens"]["imported"] == 3
+        assert PartnerApplication.objects.count() == first["applications"]["imported"] == 3
+        web_access = held["web_tokens"]["access_token"]
+        assert bearer(client, "/api/scoped/", web_access).status_code == 200
+        revoke_token(PartnerAccessToken.objects.get(token_checksum=hash_token(web_access)))
+        PartnerApplication.objects.get(client_id=held["service"]["client_id"]).delete()
+        second = import_dot()
+    assert second["applications"]["existing"] == 3
+    assert second["access_tokens"]["existing"] == 3
+    assert second["access_tokens"]["imported"] == second["refresh_tokens"]["imported"] == 0
+    assert bearer(client, "/api/scoped/", web_access).status_code == 401
+    assert not PartnerApplication.objects.filter(client_id=held["service"]["client_id"]).exists()
+    assert bearer(client, "/api/scoped/", held["mobile_tokens"]["access_token"]).status_code == 200

@@ -11,7 +11,13 @@ through this package's models. Nobody logs in again and no client registers agai
   with their expiry, scope, owner and token family;
 * each owner's consent is what their live tokens show they approved.
 
-A re-run skips what is already here, so an interrupted import resumes where it stopped.
+Each batch records the source rows it imported (``ImportedDotRow``) in its own transaction.
+A re-run skips every recorded row, whether or not the package still has it: a token revoked
+here is deleted from the package's table and a client deleted here is gone, while
+django-oauth-toolkit's tables still hold both, and importing them again would bring them
+back. Rows the package has under the same client id, token checksum or code hash (imported
+before the record existed) are skipped too, and recorded. So an interrupted import resumes
+where it stopped, and a re-run after the switch brings back nothing it recorded.
 See docs/switching.rst.
 """
 
@@ -47,7 +53,7 @@ from ...core.jose import ALGORITHMS
 from ...core.redirect_uris import redirect_uri_error
 from ...core.resources import join_resources
 from ...settings import provider_settings
-from ...storage.models import get_consent_model
+from ...storage.models import ImportedDotRow, get_consent_model
 from .common import write_json
 
 __all__ = ["DEFAULT_TABLES", "Command", "Importer", "secrets_awaiting_upgrade"]
@@ -274,6 +280,31 @@ class Importer:
             )
             return {row[0] for row in cursor.fetchall()}
 
+    def recorded(self, kind: str, source_ids: list[Any]) -> set[Any]:
+        """The ``source_ids`` of ``kind`` an earlier run imported, whether or not the package
+        still has them (docs/switching.rst)."""
+        if not source_ids:
+            return set()
+        connection = connections[self.using]
+        if connection.vendor != "postgresql":
+            found = ImportedDotRow._default_manager.db_manager(self.using).filter(
+                kind=kind, source_id__in=source_ids
+            )
+            return set(found.values_list("source_id", flat=True))
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {quote('source_id')} FROM {quote(ImportedDotRow._meta.db_table)} "
+                f"WHERE {quote('kind')} = %s AND {quote('source_id')} = ANY(%s)",
+                [kind, list(source_ids)],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    def record(self, kind: str, source_ids: list[Any]) -> None:
+        """Record source rows as imported; called inside the batch's transaction, so a batch
+        and its record are written together or not at all."""
+        self.insert(ImportedDotRow, [ImportedDotRow(kind=kind, source_id=value) for value in source_ids])
+
     def source_in(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
         """``column`` IN ``values`` for the source database, and its parameters."""
         quote = self.source.ops.quote_name
@@ -290,7 +321,10 @@ class Importer:
         if connection.vendor != "postgresql":
             model._default_manager.db_manager(self.using).bulk_create(objs)
             return
-        fields = list(model._meta.concrete_fields)
+        # A row without an id takes the next one from the table's sequence.
+        fields = [
+            field for field in model._meta.concrete_fields if not (field.primary_key and objs[0].pk is None)
+        ]
         quote = connection.ops.quote_name
         columns = ", ".join(quote(field.column) for field in fields)
         with connection.cursor() as cursor:
@@ -421,17 +455,26 @@ class Importer:
         Application = self.Application
         for rows in self.rows("application", APPLICATION_COLUMNS):
             section["read"] += len(rows)
+            recorded = self.recorded("application", [row["id"] for row in rows])
             known = dict(
                 Application._default_manager.db_manager(self.using)
                 .filter(client_id__in=[row["client_id"] for row in rows])
                 .values_list("client_id", "pk")
             )
-            users = self.existing_users(rows)
-            taken = self.existing(Application, "pk", [row["id"] for row in rows])
+            fresh = [row for row in rows if row["id"] not in recorded]
+            users = self.existing_users(fresh)
+            taken = self.existing(Application, "pk", [row["id"] for row in fresh])
             new = []
+            found = []
             for row in rows:
                 if row["client_id"] in known:
                     self.applications[row["id"]] = known[row["client_id"]]
+                    section["existing"] += 1
+                    if row["id"] not in recorded:
+                        found.append(row["id"])  # imported before the record existed
+                    continue
+                if row["id"] in recorded:
+                    # Imported, then deleted here: it stays deleted, and so do its tokens.
                     section["existing"] += 1
                     continue
                 application = self.application_from(row, section, secrets)
@@ -448,6 +491,7 @@ class Importer:
                     # One by one: applications are few, and a new id must be read back.
                     application.save(using=self.using, force_insert=True)
                     self.applications[source_id] = application.pk
+                self.record("application", [source_id for source_id, _ in new] + found)
             section["imported"] += len(new)
         self.reset_sequences(Application)
         self.report["applications"] = section
@@ -475,16 +519,12 @@ class Importer:
         self,
         row: dict,
         checksum: str | None,
-        present: set[Any],
         taken: set[Any],
         section: dict,
         users: set[Any],
         user_required: bool,
     ) -> bool:
         """Whether an access or refresh token row is imported; each reason it is not is counted."""
-        if checksum in present:
-            section["existing"] += 1
-            return False
         if not checksum:
             self.tally(section, "no_token_value")
             return False
@@ -494,6 +534,22 @@ class Importer:
             self.tally(section, "id_taken")
             return False
         return True
+
+    def not_imported(
+        self, kind: str, rows: list[dict], section: dict, model: Any, field: str, checksums: dict[Any, Any]
+    ) -> tuple[list[dict], list[Any]]:
+        """The rows no run imported yet, and the ids of those the package has by ``field``
+        though no record says so (imported before the record existed: recorded now, so that
+        they too stay deleted once revoked). Both kinds of skipped row count as existing."""
+        recorded = self.recorded(kind, [row["id"] for row in rows])
+        unrecorded = [row for row in rows if row["id"] not in recorded]
+        present = self.existing(
+            model, field, [checksums[row["id"]] for row in unrecorded if checksums[row["id"]]]
+        )
+        fresh = [row for row in unrecorded if checksums[row["id"]] not in present]
+        found = [row["id"] for row in unrecorded if checksums[row["id"]] in present]
+        section["existing"] += len(rows) - len(fresh)
+        return fresh, found
 
     def families(self, access_token_ids: list[Any]) -> dict[Any, uuid.UUID]:
         """Source access token id -> the family of the refresh token issued with it."""
@@ -519,15 +575,17 @@ class Importer:
         AccessToken = self.AccessToken
         for rows in self.rows("access_token", ACCESS_TOKEN_COLUMNS, f"{expires} > %s", (now,)):
             section["read"] += len(rows)
-            users = self.existing_users(rows)
             checksums = {row["id"]: self.token_checksum(row) for row in rows}
-            present = self.existing(AccessToken, "token_checksum", [c for c in checksums.values() if c])
-            taken = self.existing(AccessToken, "pk", [row["id"] for row in rows])
-            families = self.families([row["id"] for row in rows])
+            fresh, found = self.not_imported(
+                "access_token", rows, section, AccessToken, "token_checksum", checksums
+            )
+            users = self.existing_users(fresh)
+            taken = self.existing(AccessToken, "pk", [row["id"] for row in fresh])
+            families = self.families([row["id"] for row in fresh])
             new = []
-            for row in rows:
+            for row in fresh:
                 checksum = checksums[row["id"]]
-                if not self.token_checks(row, checksum, present, taken, section, users, user_required=False):
+                if not self.token_checks(row, checksum, taken, section, users, user_required=False):
                     continue
                 token = AccessToken(
                     id=row["id"],
@@ -545,6 +603,7 @@ class Importer:
                 new.append(token)
             with transaction.atomic(using=self.using), dates_kept(AccessToken):
                 self.insert(AccessToken, new)
+                self.record("access_token", [token.id for token in new] + found)
             section["imported"] += len(new)
         self.reset_sequences(AccessToken)
         self.report["access_tokens"] = section
@@ -562,20 +621,22 @@ class Importer:
         RefreshToken = self.RefreshToken
         for rows in self.rows("refresh_token", REFRESH_TOKEN_COLUMNS, live, (oldest,)):
             section["read"] += len(rows)
-            users = self.existing_users(rows)
             checksums = {row["id"]: self.token_checksum(row) for row in rows}
-            present = self.existing(RefreshToken, "token_checksum", [c for c in checksums.values() if c])
-            taken = self.existing(RefreshToken, "pk", [row["id"] for row in rows])
+            fresh, found = self.not_imported(
+                "refresh_token", rows, section, RefreshToken, "token_checksum", checksums
+            )
+            users = self.existing_users(fresh)
+            taken = self.existing(RefreshToken, "pk", [row["id"] for row in fresh])
             scopes = self.access_token_scopes(
-                [row["access_token_id"] for row in rows if row["access_token_id"]]
+                [row["access_token_id"] for row in fresh if row["access_token_id"]]
             )
             imported = self.existing(
-                self.AccessToken, "pk", [row["access_token_id"] for row in rows if row["access_token_id"]]
+                self.AccessToken, "pk", [row["access_token_id"] for row in fresh if row["access_token_id"]]
             )
             new = []
-            for row in rows:
+            for row in fresh:
                 checksum = checksums[row["id"]]
-                if not self.token_checks(row, checksum, present, taken, section, users, user_required=True):
+                if not self.token_checks(row, checksum, taken, section, users, user_required=True):
                     continue
                 if row["access_token_id"] not in scopes:
                     # django-oauth-toolkit keeps the scope on the access token only.
@@ -597,6 +658,7 @@ class Importer:
                 new.append(token)
             with transaction.atomic(using=self.using), dates_kept(RefreshToken):
                 self.insert(RefreshToken, new)
+                self.record("refresh_token", [token.id for token in new] + found)
             section["imported"] += len(new)
         self.reset_sequences(RefreshToken)
         self.report["refresh_tokens"] = section
@@ -622,14 +684,12 @@ class Importer:
         Grant = self.Grant
         for rows in self.rows("grant", GRANT_COLUMNS, f"{expires} > %s", (now,)):
             section["read"] += len(rows)
-            users = self.existing_users(rows)
             checksums = {row["id"]: sha256(row["code"]) for row in rows}
-            present = self.existing(Grant, "code", list(checksums.values()))
+            fresh, found = self.not_imported("grant", rows, section, Grant, "code", checksums)
+            users = self.existing_users(fresh)
             new = []
-            for row in rows:
-                if checksums[row["id"]] in present:
-                    section["existing"] += 1
-                    continue
+            sources = []
+            for row in fresh:
                 if not self.common_checks(row, section, users, user_required=True):
                     continue
                 code = Grant(
@@ -648,8 +708,10 @@ class Importer:
                     resource=self.resource_value(Grant, row.get("resource")),
                 )
                 new.append(code)
+                sources.append(row["id"])
             with transaction.atomic(using=self.using), dates_kept(Grant):
                 Grant._default_manager.db_manager(self.using).bulk_create(new)
+                self.record("grant", sources + found)
             section["imported"] += len(new)
         self.report["authorization_codes"] = section
 

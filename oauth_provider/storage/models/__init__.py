@@ -16,6 +16,7 @@ from .audit import AuditEvent
 from .consents import AbstractConsent, Consent
 from .devices import DeviceAuthorization
 from .grants import AbstractGrant, Grant
+from .imported import ImportedDotRow
 from .pushed import PushedAuthorizationRequest
 from .registration import InitialAccessToken
 from .signing_keys import SigningKey
@@ -42,6 +43,7 @@ __all__ = [
     "DeviceAuthorization",
     "Grant",
     "IDToken",
+    "ImportedDotRow",
     "InitialAccessToken",
     "PushedAuthorizationRequest",
     "RefreshToken",
