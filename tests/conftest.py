@@ -239,9 +239,10 @@ def fleet_database(tmp_path_factory):
     import psycopg
 
     from . import fleet
+    from .demo_servers import postgres_server
 
     try:
-        psycopg.connect(dbname="postgres", connect_timeout=3, **fleet.postgres()).close()
+        psycopg.connect(dbname="postgres", connect_timeout=3, **postgres_server()).close()
     except psycopg.OperationalError:
         if os.environ.get("CI"):
             pytest.fail("the fleet tests need PostgreSQL in CI")

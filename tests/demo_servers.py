@@ -21,7 +21,14 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["Demo", "free_port", "running_demo"]
+__all__ = [
+    "Demo",
+    "create_postgres_database",
+    "drop_postgres_database",
+    "free_port",
+    "postgres_server",
+    "running_demo",
+]
 
 EXAMPLE_PROJECT = Path(__file__).resolve().parent.parent / "example_project"
 READY = "Stop the demo with Ctrl-C."
@@ -44,18 +51,31 @@ def postgres_database() -> str | None:
     return os.environ.get("TEST_DATABASE_NAME", "test_oauth_provider") + "_demo"
 
 
+def postgres_server() -> dict[str, str]:
+    """The test PostgreSQL server's address and user, as psycopg's connection arguments."""
+    return {
+        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "port": os.environ.get("PGPORT", "5432"),
+        "user": os.environ.get("PGUSER", "postgres"),
+    }
+
+
 def drop_postgres_database(name: str) -> None:
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(
-        dbname="postgres",
-        host=os.environ.get("PGHOST", "127.0.0.1"),
-        port=os.environ.get("PGPORT", "5432"),
-        user=os.environ.get("PGUSER", "postgres"),
-        autocommit=True,
-    ) as connection:
+    with psycopg.connect(dbname="postgres", autocommit=True, **postgres_server()) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def create_postgres_database(name: str) -> None:
+    """A new, empty database ``name`` (dropped first if it is left over)."""
+    import psycopg
+    from psycopg import sql
+
+    drop_postgres_database(name)
+    with psycopg.connect(dbname="postgres", autocommit=True, **postgres_server()) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 @dataclass

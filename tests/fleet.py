@@ -33,7 +33,13 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from .demo_servers import EXAMPLE_PROJECT, drop_postgres_database, free_port
+from .demo_servers import (
+    EXAMPLE_PROJECT,
+    create_postgres_database,
+    drop_postgres_database,
+    free_port,
+    postgres_server,
+)
 
 __all__ = [
     "CLIENTS",
@@ -50,7 +56,6 @@ __all__ = [
     "haproxy_config",
     "pgbouncer",
     "pgbouncer_config",
-    "postgres",
     "remove_pgbouncer",
     "require_executable",
     "restart",
@@ -84,23 +89,6 @@ def require_executable(path: str, package: str) -> None:
     pytest.skip(message)
 
 
-def postgres() -> dict[str, str]:
-    return {
-        "host": os.environ.get("PGHOST", "127.0.0.1"),
-        "port": os.environ.get("PGPORT", "5432"),
-        "user": os.environ.get("PGUSER", "postgres"),
-    }
-
-
-def _create_database(name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    drop_postgres_database(name)
-    with psycopg.connect(dbname="postgres", autocommit=True, **postgres()) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def _redis_url() -> str:
     return f"redis://127.0.0.1:6379/{os.environ.get('TEST_FLEET_REDIS_DB', '10')}"
 
@@ -127,7 +115,7 @@ class FleetDatabase:
             DEMO_DATABASE_NAME=self.name,
             DEMO_REDIS_URL=_redis_url(),
             PYTHONUNBUFFERED="1",
-            **{f"PG{key.upper()}": value for key, value in postgres().items()},
+            **{f"PG{key.upper()}": value for key, value in postgres_server().items()},
         )
         env.update(overrides)
         return env
@@ -145,13 +133,13 @@ class FleetDatabase:
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         import psycopg
 
-        with psycopg.connect(dbname=self.name, autocommit=True, **postgres()) as connection:
+        with psycopg.connect(dbname=self.name, autocommit=True, **postgres_server()) as connection:
             return connection.execute(sql, params).fetchall()
 
     def execute(self, sql: str, params: tuple = ()) -> None:
         import psycopg
 
-        with psycopg.connect(dbname=self.name, autocommit=True, **postgres()) as connection:
+        with psycopg.connect(dbname=self.name, autocommit=True, **postgres_server()) as connection:
             connection.execute(sql, params)
 
 
@@ -159,7 +147,7 @@ class FleetDatabase:
 def fleet_database(directory: Path) -> Iterator[FleetDatabase]:
     """The fleet's database, migrated and seeded with the demo's users and clients."""
     name = os.environ.get("TEST_DATABASE_NAME", "test_oauth_provider") + "_fleet"
-    _create_database(name)
+    create_postgres_database(name)
     database = FleetDatabase(name, directory)
     try:
         for command in (["migrate", "--noinput", "--verbosity=0"], ["seed_demo"]):
@@ -440,7 +428,7 @@ def pgbouncer(pool_size: int = 2) -> Server:
     :func:`remove_pgbouncer`."""
     directory = Path(tempfile.mkdtemp(prefix="oauth-provider-pgbouncer-"))
     directory.chmod(0o755)
-    server = postgres()
+    server = postgres_server()
     port = free_port()
     (directory / "userlist.txt").write_text(f'"{server["user"]}" ""\n')
     config = directory / "pgbouncer.ini"

@@ -24,7 +24,14 @@ import pytest
 import requests
 
 from .conftest import REDIS_URL, redis_reachable
-from .demo_servers import Demo, drop_postgres_database, free_port, postgres_database, running_demo
+from .demo_servers import (
+    Demo,
+    create_postgres_database,
+    drop_postgres_database,
+    free_port,
+    postgres_database,
+    running_demo,
+)
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -59,21 +66,6 @@ def demo(tmp_path_factory, redis_prefix) -> Iterator[Demo]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-def create_postgres_database(name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    drop_postgres_database(name)
-    with psycopg.connect(
-        dbname="postgres",
-        host=os.environ.get("PGHOST", "127.0.0.1"),
-        port=os.environ.get("PGPORT", "5432"),
-        user=os.environ.get("PGUSER", "postgres"),
-        autocommit=True,
-    ) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 @contextmanager
